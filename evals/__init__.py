@@ -1,0 +1,1 @@
+"""Eval harness: gold fixtures labelled by reading the documents, and the scorers."""

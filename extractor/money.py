@@ -1,0 +1,56 @@
+"""Money and number parsing: printed text → Decimal, never float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from schemas import Unit
+
+_NUMBER = re.compile(r"^[-−–]?\(?\d{1,3}(,\d{3})+(\.\d+)?\)?$|^[-−–]?\(?\d+(\.\d+)?\)?$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+
+
+def normalise_text(text: str) -> str:
+    """Full-width digits and punctuation to half-width, whitespace removed."""
+    return re.sub(r"\s+", "", text.translate(_FULLWIDTH))
+
+
+def is_number(text: str) -> bool:
+    """True when ``text`` is a printed number such as "1,234.50", "0", "-3.2"."""
+    return bool(_NUMBER.match(normalise_text(text)))
+
+
+def parse_number(text: str) -> Decimal | None:
+    """Parse a printed number; ``None`` for blank. Raises ValueError on anything else.
+
+    Thousands separators are dropped; a leading minus or parentheses make it negative.
+    The printed precision is kept ("0.00" stays Decimal("0.00")).
+    """
+    s = normalise_text(text)
+    if s in ("", "-", "—", "－", "/"):
+        return None
+    if not _NUMBER.match(s):
+        raise ValueError(f"not a number: {text!r}")
+    negative = s.startswith(("-", "−", "–")) or (s.startswith("(") and s.endswith(")"))
+    s = s.strip("-−–()").replace(",", "")
+    try:
+        value = Decimal(s)
+    except InvalidOperation as exc:  # pragma: no cover - guarded by the regex
+        raise ValueError(f"not a number: {text!r}") from exc
+    return -value if negative else value
+
+
+def to_wan(value: Decimal | None, unit: Unit | None) -> Decimal | None:
+    """The value in 万元 (元 / 10000), exact."""
+    if value is None or unit is None:
+        return None
+    if unit == "元":
+        return value / Decimal(10000)
+    return value
+
+
+def parse_unit(text: str) -> Unit | None:
+    """The money unit named in a "单位：万元" style line, if any."""
+    m = re.search(r"单位\s*[:：]\s*(万元|元)", text)
+    return m.group(1) if m else None  # type: ignore[return-value]

@@ -1,0 +1,172 @@
+"""绩效目标表 (部门整体 and 项目支出) with their grid intact → header fields and indicator rows."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from extractor.columns import header_key
+from extractor.labels import clean_cell
+from extractor.money import parse_number
+from schemas import Indicator, PerformanceHeader, Provenance, SourceLine
+
+_OPERATOR = re.compile(
+    r"^\s*(≥|≤|>\s*=|<\s*=|=|＞\s*＝|＜\s*＝|>|<|＞|＜|大于等于|小于等于|不低于|不高于|不少于|不超过|等于)\s*"
+)
+_OP_MAP = {
+    "≥": ">=",
+    "≤": "<=",
+    "大于等于": ">=",
+    "不低于": ">=",
+    "不少于": ">=",
+    "小于等于": "<=",
+    "不高于": "<=",
+    "不超过": "<=",
+    "等于": "=",
+    "＞": ">",
+    "＜": "<",
+}
+_INDICATOR_HEADER = {
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "level3",
+    "指标值": "value_raw",
+    "指标设定依据": "basis",
+    "指标值设置依据": "basis",
+    "指标值设定依据": "basis",
+    "上年完成值": "last_year_value",
+    "分值权重": "weight",
+    "指标分值权重": "weight",
+    "指标赋分规则": "scoring_rule",
+    "赋分规则": "scoring_rule",
+    "佐证资料": "evidence",
+}
+_HEADER_FIELDS = {
+    "预算单位": "unit",
+    "部门名称": "unit",
+    "项目名称": "project",
+    "项目负责人": "owner",
+    "部门联系人": "owner",
+    "联系电话": "phone",
+    "年度预算总额": "budget_total",
+    "资金总额": "budget_total",
+    "其中：财政拨款": "fiscal",
+    "财政拨款": "fiscal",
+    "其他资金": "other",
+    "项目总体目标": "goal",
+    "年度绩效目标": "goal",
+    "总体目标": "goal",
+}
+
+
+def parse_target(raw: str) -> tuple[str, Decimal | None, str | None]:
+    """ "> =1085 82 人" → (">=", Decimal("108582"), "人"); "有效提高" → ("qualitative", None, None).
+
+    Spaces inside a number are extraction damage (a wrapped cell) and are removed.
+    """
+    text = clean_cell(raw)
+    m = _OPERATOR.match(text)
+    op = "="
+    rest = text
+    if m:
+        token = re.sub(r"\s+", "", m.group(1))
+        op = _OP_MAP.get(token, token.replace("＞", ">").replace("＜", "<").replace("＝", "="))
+        rest = text[m.end() :]
+    num = re.match(r"^([\d][\d\s,]*(?:\.\s*\d+)?)\s*(.*)$", rest)
+    if not num:
+        return "qualitative", None, None
+    digits = re.sub(r"[\s,]", "", num.group(1))
+    unit = re.sub(r"\s+", "", num.group(2)) or None
+    if unit and (len(unit) > 8 or re.search(r"[，。；]", unit)):
+        return "qualitative", None, None
+    return op, Decimal(digits), unit
+
+
+def parse_performance(lines: list[SourceLine]) -> tuple[PerformanceHeader, list[Indicator], list[str]]:
+    """Header fields and indicator rows from grid lines. Returns problems as messages."""
+    header = PerformanceHeader()
+    indicators: list[Indicator] = []
+    problems: list[str] = []
+    columns: dict[int, str] | None = None
+    carry: dict[str, str | None] = {"level1": None, "level2": None}
+    grid = [line for line in lines if line.cells is not None]
+    for line in grid:
+        cells = [clean_cell(c) if c else "" for c in line.cells or []]
+        keys = [header_key(c) for c in cells]
+        if "三级指标" in keys and "一级指标" in keys:
+            columns = {i: _INDICATOR_HEADER[k] for i, k in enumerate(keys) if k in _INDICATOR_HEADER}
+            continue
+        if columns is None:
+            _read_header_fields(cells, keys, header)
+            continue
+        fields = {name: cells[i] if i < len(cells) else "" for i, name in columns.items()}
+        _realign(fields, cells, columns)
+        if not fields.get("level3"):
+            # A row that continues the previous indicator's cells onto a new page.
+            if indicators and any(fields.values()):
+                problems.append(f"indicator row continued across a page break at {line.provenance}")
+            continue
+        for level in ("level1", "level2"):
+            if fields.get(level):
+                carry[level] = re.sub(r"\s+", "", fields[level])
+                if level == "level1":
+                    carry["level2"] = None if not fields.get("level2") else carry["level2"]
+        op, number, unit = parse_target(fields.get("value_raw", ""))
+        indicators.append(
+            Indicator(
+                level1=carry["level1"],
+                level2=carry["level2"],
+                level3=fields["level3"],
+                value_raw=fields.get("value_raw") or None,
+                operator=op if fields.get("value_raw") else None,
+                number=number,
+                unit=unit,
+                basis=fields.get("basis") or None,
+                last_year_value=fields.get("last_year_value") or None,
+                weight=_decimal(fields.get("weight")),
+                scoring_rule=fields.get("scoring_rule") or None,
+                evidence=fields.get("evidence") or None,
+                provenance=line.provenance,
+            )
+        )
+    return header, indicators, problems
+
+
+def _realign(fields: dict[str, str], cells: list[str], columns: dict[int, str]) -> None:
+    """A row printed with fewer leading cells (merged 一级/二级 dropped) shifts left: undo it."""
+    filled = [c for c in cells if c]
+    if fields.get("level3") or len(filled) < 4:
+        return
+    names = [columns[i] for i in sorted(columns)]
+    tail = names[-len(filled) :]
+    if "level3" in tail:
+        fields.clear()
+        fields.update(dict(zip(tail, filled, strict=True)))
+
+
+def _read_header_fields(cells: list[str], keys: list[str], header: PerformanceHeader) -> None:
+    for i, key in enumerate(keys):
+        name = _HEADER_FIELDS.get(re.sub(r"[（(](盖章|万元)[)）]", "", key))
+        if not name or getattr(header, name) is not None:
+            continue
+        value = next((c for c in cells[i + 1 :] if c), None)
+        if value is None:
+            continue
+        if name in ("budget_total", "fiscal", "other"):
+            setattr(header, name, _decimal(value))
+        else:
+            setattr(header, name, value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
+
+
+def performance_provenance(lines: list[SourceLine]) -> Provenance | None:
+    """The first line's provenance, if any."""
+    return lines[0].provenance if lines else None

@@ -1,0 +1,159 @@
+"""One document end to end: ingest → segment → parse tables → validate → BudgetDocument."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from extractor import __version__
+from extractor.errors import ExtractionError
+from extractor.ingest import ingest
+from extractor.parse_flat import parse_flat
+from extractor.parse_grid import parse_grid
+from extractor.parse_performance import parse_performance
+from extractor.segment import segment
+from extractor.table_kinds import PERFORMANCE
+from extractor.validate import table_ref, validate
+from schemas import (
+    BudgetDocument,
+    DocumentMeta,
+    Finding,
+    SourceDocument,
+    Table,
+    TableKind,
+    TableRegion,
+)
+
+_BUDGET_WORDS = re.compile(r"部门预算|部门决算|预算公开|决算公开|单位预算|预算表|决算表")
+
+
+def doc_id_for(path: str | Path) -> str:
+    """The default document id: the file name without its suffix."""
+    return Path(path).stem
+
+
+def extract(path: str | Path, doc_id: str | None = None) -> BudgetDocument:
+    """Extract one disclosure (PDF or text rendering) into a validated ``BudgetDocument``.
+
+    Raises ``ExtractionError`` (one line: file and reason) when the file cannot be read or is
+    not a budget disclosure.
+    """
+    source = ingest(path)
+    return extract_source(source, doc_id or doc_id_for(path))
+
+
+def extract_source(source: SourceDocument, doc_id: str) -> BudgetDocument:
+    """The stages after ingest, on an already ingested document."""
+    seg = segment(source)
+    if not seg.regions:
+        text = " ".join(line.text for line in source.lines[:400])
+        if not _BUDGET_WORDS.search(text):
+            raise ExtractionError(
+                source.path, "not a budget disclosure (no 部门预算/决算 tables or wording found)"
+            )
+    findings: list[Finding] = [
+        Finding(check="ingest_warning", severity="warning", message=w) for w in source.warnings
+    ]
+    units = Counter(r.unit for r in seg.regions if r.unit)
+    default_unit = units.most_common(1)[0][0] if units else "万元"
+    tables = [_parse_region(r, default_unit, findings) for r in seg.regions]
+    if not seg.regions:
+        findings.append(
+            Finding(
+                check="no_tables",
+                severity="error",
+                message=f"{source.path}: budget wording found but no table could be located",
+            )
+        )
+    table_lines = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
+    text_lines = [line for line in source.lines if id(line) not in table_lines and line.cells is None]
+    findings += validate(tables, text_lines)
+    meta = DocumentMeta(
+        doc_id=doc_id,
+        source_file=source.path,
+        source_format=source.format,
+        department=seg.department,
+        year=seg.year,
+        doc_kind=seg.doc_kind,  # type: ignore[arg-type]
+        template_family=seg.template_family,  # type: ignore[arg-type]
+        page_count=source.page_count,
+        extractor_version=__version__,
+    )
+    return BudgetDocument(meta=meta, tables=tables, findings=findings)
+
+
+def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding]) -> Table:
+    kind = TableKind(region.kind)
+    pages = sorted({line.provenance.page for line in region.lines if line.provenance.page})
+    table = Table(
+        table_no=region.table_no,
+        title=region.title,
+        kind=kind,
+        unit=region.unit,
+        pages=pages,
+        empty=region.empty_statement is not None,
+        empty_statement=region.empty_statement.text if region.empty_statement else None,
+        provenance=region.title_line.provenance,
+    )
+    ref = table_ref(table)
+    if kind in PERFORMANCE:
+        if not any(line.cells for line in region.lines):
+            table.parse_status = "failed"
+            findings.append(
+                Finding(
+                    check="performance_grid_lost",
+                    severity="warning",
+                    tables=[ref],
+                    message=f"{ref}: the indicator grid was flattened in this rendering; "
+                    "rows need the LLM layer",
+                    provenance=table.provenance,
+                )
+            )
+            return table
+        header, indicators, problems = parse_performance(region.lines)
+        table.performance_header, table.indicators = header, indicators
+        for p in problems:
+            findings.append(Finding(check="performance_row", severity="warning", tables=[ref], message=p))
+        return table
+    unit = region.unit
+    if unit is None:
+        unit = default_unit  # type: ignore[assignment]
+        table.unit = unit
+        findings.append(
+            Finding(
+                check="unit_assumed",
+                severity="warning",
+                tables=[ref],
+                message=f"{ref}: no 单位 line; assumed {unit} (the document's other tables)",
+                provenance=table.provenance,
+            )
+        )
+    has_grid = any(line.cells is not None for line in region.lines)
+    parser = parse_grid if has_grid else parse_flat
+    result = parser(kind, region.lines, unit, ref)  # type: ignore[arg-type]
+    table.columns, table.rows = result.columns, result.rows
+    table.parse_status = result.status  # type: ignore[assignment]
+    findings.extend(result.findings)
+    has_values = any(c.value is not None for r in table.rows for c in r.cells)
+    if table.empty and has_values:
+        findings.append(
+            Finding(
+                check="empty_table_has_values",
+                severity="warning",
+                tables=[ref],
+                message=f"{ref}: stated empty (“{table.empty_statement}”) but has values",
+            )
+        )
+    if not table.empty and not table.rows:
+        table.parse_status = "failed"
+        findings.append(
+            Finding(
+                check="table_unparsed",
+                severity="error",
+                tables=[ref],
+                message=f"{ref}: located but no data row could be parsed",
+                provenance=table.provenance,
+            )
+        )
+    return table

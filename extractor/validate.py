@@ -1,0 +1,445 @@
+"""Arithmetic and plausibility checks → findings. Nothing is ever corrected."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from extractor.codes import FUNCTIONAL_CLASSES, parent_code
+from extractor.layouts import ROW_IDENTITIES
+from extractor.money import to_wan
+from schemas import Finding, Provenance, Row, SourceLine, Table, TableKind
+
+CENT = Decimal("0.01")
+
+
+def table_ref(table: Table) -> str:
+    """How findings name a table: "表3 部门支出总体情况表" or the title alone."""
+    return f"表{table.table_no} {table.title}" if table.table_no else table.title
+
+
+def row_ref(row: Row) -> str:
+    """How findings name a row: code and label, with the project and half where present."""
+    parts = [p for p in (row.code, row.label or row.printed_label, row.project) if p]
+    ref = " ".join(parts) or f"row {row.index + 1}"
+    return f"{row.section}:{ref}" if row.section else ref
+
+
+def _compare(
+    check: str,
+    tables: list[str],
+    rows: list[str],
+    column: str | None,
+    expected: Decimal,
+    actual: Decimal,
+    n_terms: int,
+    what: str,
+    provenance: Provenance | None,
+) -> Finding | None:
+    diff = abs(expected - actual)
+    if diff == 0:
+        return None
+    severity = "rounding" if diff <= CENT * max(n_terms, 1) else "material"
+    return Finding(
+        check=check,
+        severity=severity,
+        tables=tables,
+        rows=rows,
+        column=column,
+        expected=expected,
+        actual=actual,
+        message=f"{what}: printed {actual}, sum {expected} (diff {actual - expected:+})",
+        provenance=provenance,
+    )
+
+
+def _sum(values: list[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0))
+
+
+def _class_code(row: Row) -> str | None:
+    if row.code and len(row.code) == 3:
+        return row.code
+    if row.code is None and row.label in FUNCTIONAL_CLASSES and not row.is_total:
+        return FUNCTIONAL_CLASSES[row.label]
+    return None
+
+
+def check_hierarchy(table: Table) -> list[Finding]:
+    """类 = Σ款 = Σ项 (and 项目 rows under their 项), and total rows = Σ 类, per column."""
+    out: list[Finding] = []
+    ref = table_ref(table)
+    coded = [r for r in table.rows if r.code and r.section is None]
+    if not coded:
+        return out
+    by_parent: dict[str, list[Row]] = defaultdict(list)
+    for row in coded:
+        parent = parent_code(row.code or "")
+        if parent:
+            by_parent[parent].append(row)
+    for parent_row in coded:
+        children = by_parent.get(parent_row.code or "", [])
+        if not children or parent_row.project:
+            continue
+        for cell in parent_row.cells:
+            if cell.value is None and all(c.value(cell.column_id) is None for c in children):
+                continue
+            expected = _sum([c.value(cell.column_id) for c in children])
+            f = _compare(
+                "hierarchy_sum",
+                [ref],
+                [row_ref(parent_row)],
+                cell.column_id,
+                expected,
+                cell.value or Decimal(0),
+                len(children),
+                f"{ref} {row_ref(parent_row)} [{cell.column_id}] vs its {len(children)} sub-rows",
+                cell.provenance,
+            )
+            if f:
+                out.append(f)
+    tops = [r for r in coded if len(r.code or "") == 3]
+    for total in (r for r in table.rows if r.is_total and r.section is None):
+        for cell in total.cells:
+            if cell.value is None and all(t.value(cell.column_id) is None for t in tops):
+                continue
+            expected = _sum([t.value(cell.column_id) for t in tops])
+            f = _compare(
+                "total_sum",
+                [ref],
+                [row_ref(total)],
+                cell.column_id,
+                expected,
+                cell.value or Decimal(0),
+                len(tops),
+                f"{ref} {total.label} [{cell.column_id}] vs Σ of {len(tops)} 类 rows",
+                cell.provenance,
+            )
+            if f:
+                out.append(f)
+    return out
+
+
+def check_row_identities(table: Table) -> list[Finding]:
+    """合计 = 基本 + 项目, 总计 = Σ sources, … within each row (by table kind)."""
+    out: list[Finding] = []
+    ref = table_ref(table)
+    present = {c.column_id for c in table.columns}
+    for whole, parts in ROW_IDENTITIES.get(table.kind, []):
+        if whole not in present or not set(parts) <= present:
+            continue
+        for row in table.rows:
+            w = row.value(whole)
+            values = [row.value(p) for p in parts]
+            if w is None and all(v is None for v in values):
+                continue
+            f = _compare(
+                "row_identity",
+                [ref],
+                [row_ref(row)],
+                whole,
+                _sum(values),
+                w or Decimal(0),
+                sum(v is not None for v in values),
+                f"{ref} {row_ref(row)}: {whole} vs {' + '.join(parts)}",
+                row.provenance,
+            )
+            if f:
+                out.append(f)
+    if table.kind == TableKind.three_public:
+        out.extend(_three_public_rows(table))
+    return out
+
+
+def _three_public_rows(table: Table) -> list[Finding]:
+    """National form: 合计 = 出国 + 接待 + 用车小计; 用车小计 = 购置 + 运行 (per column)."""
+    rows = {r.label: r for r in table.rows}
+
+    def find(pattern: str) -> Row | None:
+        return next((r for lbl, r in rows.items() if re.search(pattern, lbl)), None)
+
+    total = find(r"^(合计|总计)$")
+    abroad, reception = find(r"因公出国"), find(r"公务接待")
+    vehicle = find(r"公务用车购置及运行")
+    purchase, operation = find(r"公务用车购置(费)?$"), find(r"公务用车运行")
+    out: list[Finding] = []
+    ref = table_ref(table)
+    for whole, parts in ((total, [abroad, reception, vehicle]), (vehicle, [purchase, operation])):
+        if whole is None or any(p is None for p in parts):
+            continue
+        for cell in whole.cells:
+            values = [p.value(cell.column_id) for p in parts if p]
+            if cell.value is None and all(v is None for v in values):
+                continue
+            f = _compare(
+                "three_public_sum",
+                [ref],
+                [whole.label],
+                cell.column_id,
+                _sum(values),
+                cell.value or Decimal(0),
+                len(parts),
+                f"{ref} {whole.label} [{cell.column_id}] vs its parts",
+                cell.provenance,
+            )
+            if f:
+                out.append(f)
+    return out
+
+
+def check_summary_halves(table: Table) -> list[Finding]:
+    """Two-sided summaries: Σ 类 = 支出总计, Σ top-level income items = 收入总计, and balance."""
+    if table.kind not in (TableKind.budget_summary, TableKind.fiscal_summary):
+        return []
+    out: list[Finding] = []
+    ref = table_ref(table)
+    income = [r for r in table.rows if r.section == "income"]
+    spend = [r for r in table.rows if r.section == "expenditure"]
+    col = "amount" if table.kind == TableKind.budget_summary else "total"
+
+    def pick(rows: list[Row], labels: tuple[str, ...]) -> Row | None:
+        for label in labels:
+            for r in rows:
+                if r.label == label:
+                    return r
+        return None
+
+    spend_total = pick(spend, ("本年支出合计", "支出总计", "支出合计"))
+    classes = [r for r in spend if _class_code(r)]
+    if spend_total is not None and classes and spend_total.value(col) is not None:
+        f = _compare(
+            "total_sum",
+            [ref],
+            [row_ref(spend_total)],
+            col,
+            _sum([r.value(col) for r in classes]),
+            spend_total.value(col) or Decimal(0),
+            len(classes),
+            f"{ref} {spend_total.label} vs Σ 类 rows",
+            spend_total.provenance,
+        )
+        if f:
+            out.append(f)
+    income_total = pick(income, ("本年收入合计", "收入总计", "收入合计"))
+    tops = [r for r in income if re.match(r"^[一二三四五六七八九十]+、", r.printed_label)]
+    amount_col = "amount"
+    if income_total is not None and tops and income_total.value(amount_col) is not None:
+        f = _compare(
+            "total_sum",
+            [ref],
+            [row_ref(income_total)],
+            amount_col,
+            _sum([r.value(amount_col) for r in tops]),
+            income_total.value(amount_col) or Decimal(0),
+            len(tops),
+            f"{ref} {income_total.label} vs Σ top-level income items",
+            income_total.provenance,
+        )
+        if f:
+            out.append(f)
+    grand_in = pick(income, ("收入总计", "总计"))
+    grand_out = pick(spend, ("支出总计", "总计"))
+    if grand_in and grand_out:
+        a, b = grand_in.value(amount_col), grand_out.value(col)
+        if a is not None and b is not None and a != b:
+            out.append(
+                Finding(
+                    check="budget_balance",
+                    severity="material" if abs(a - b) > CENT else "rounding",
+                    tables=[ref],
+                    rows=[row_ref(grand_in), row_ref(grand_out)],
+                    column=col,
+                    expected=a,
+                    actual=b,
+                    message=f"{ref}: 收入总计 {a} ≠ 支出总计 {b}",
+                    provenance=grand_out.provenance,
+                )
+            )
+    return out
+
+
+def _class_values(table: Table, column: str, section: str | None = None) -> dict[str, tuple[Decimal, Row]]:
+    out: dict[str, tuple[Decimal, Row]] = {}
+    for row in table.rows:
+        if section is not None and row.section != section:
+            continue
+        code = _class_code(row)
+        value = row.value(column)
+        if code and value is not None and not row.project:
+            out[code] = (value, row)
+    return out
+
+
+def _total_value(table: Table, column: str, section: str | None = None) -> tuple[Decimal, Row] | None:
+    for row in table.rows:
+        if row.is_total and (section is None or row.section == section) and row.value(column) is not None:
+            value = row.value(column)
+            assert value is not None
+            return value, row
+    return None
+
+
+def check_cross_tables(tables: list[Table]) -> list[Finding]:
+    """Identities between tables of one document, each compared by class code or total."""
+    by_kind: dict[TableKind, Table] = {}
+    for t in tables:
+        if not t.empty and t.rows:
+            by_kind.setdefault(t.kind, t)
+    out: list[Finding] = []
+    K = TableKind
+    pairs = [
+        # (table A, column A, section A, table B, column B, section B, what)
+        (K.budget_summary, "amount", "expenditure", K.expenditure_summary, "total", None, "支出"),
+        (K.expenditure_summary, "total", None, K.revenue_summary, "total", None, "收入总表"),
+        (
+            K.fiscal_summary,
+            "general_public_budget",
+            "expenditure",
+            K.general_public_expenditure,
+            "total",
+            None,
+            "一般公共预算",
+        ),
+        (K.general_public_expenditure, "total", None, K.expenditure_summary, "total", None, "支出"),
+    ]
+    for ka, ca, sa, kb, cb, sb, what in pairs:
+        ta, tb = by_kind.get(ka), by_kind.get(kb)
+        if ta is None or tb is None:
+            continue
+        if ka == K.general_public_expenditure and kb == K.expenditure_summary:
+            # Only when all spending is general public budget spending, the two coincide.
+            fs = by_kind.get(K.fiscal_summary)
+            if fs is None or any(r.value("government_fund") or r.value("state_capital") for r in fs.rows):
+                continue
+            rs = by_kind.get(K.revenue_summary)
+            if rs is None or any(
+                r.value(c)
+                for r in rs.rows
+                for c in (
+                    "special_account",
+                    "unit_funds",
+                    "fiscal_carryover",
+                    "nonfiscal_carryover",
+                    "business_income",
+                    "other_income",
+                )
+            ):
+                continue
+        va, vb = _class_values(ta, ca, sa), _class_values(tb, cb, sb)
+        for code in sorted(set(va) & set(vb)):
+            (a, ra), (b, rb) = va[code], vb[code]
+            if a != b:
+                out.append(_cross(ta, tb, ra, rb, ca, a, b, f"{what} {code}"))
+        tot_a, tot_b = _total_value(ta, ca, sa), _total_value(tb, cb, sb)
+        if tot_a and tot_b and tot_a[0] != tot_b[0]:
+            out.append(_cross(ta, tb, tot_a[1], tot_b[1], ca, tot_a[0], tot_b[0], f"{what} 合计"))
+    gp = by_kind.get(K.general_public_expenditure)
+    for kind, column in ((K.basic_expenditure, "basic"), (K.project_expenditure, "project")):
+        t = by_kind.get(kind)
+        if gp is None or t is None:
+            continue
+        a, b = _total_value(t, "total"), _total_value(gp, column)
+        if a and b and a[0] != b[0]:
+            out.append(_cross(t, gp, a[1], b[1], column, b[0], a[0], f"{kind.value} 合计 vs {column}"))
+    proj = by_kind.get(K.project_expenditure)
+    if gp is not None and proj is not None:
+        project_by_code: dict[str, Decimal] = defaultdict(Decimal)
+        rows_by_code: dict[str, Row] = {}
+        for row in proj.rows:
+            if row.code and row.project and row.value("total") is not None:
+                project_by_code[row.code] += row.value("total") or Decimal(0)
+                rows_by_code[row.code] = row
+        for row in gp.rows:
+            if row.code in project_by_code:
+                b = row.value("project") or Decimal(0)
+                a = project_by_code[row.code]
+                if a != b:
+                    out.append(
+                        _cross(proj, gp, rows_by_code[row.code], row, "project", b, a, f"项目 {row.code}")
+                    )
+    return out
+
+
+def _cross(ta: Table, tb: Table, ra: Row, rb: Row, column: str, a: Decimal, b: Decimal, what: str) -> Finding:
+    diff = abs(a - b)
+    return Finding(
+        check="cross_table",
+        severity="rounding" if diff <= CENT else "material",
+        tables=[table_ref(ta), table_ref(tb)],
+        rows=[row_ref(ra), row_ref(rb)],
+        column=column,
+        expected=a,
+        actual=b,
+        message=f"{what}: {table_ref(ta)} {a} ≠ {table_ref(tb)} {b}",
+        provenance=rb.provenance,
+    )
+
+
+_WAN_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*万元")
+
+
+def check_magnitudes(tables: list[Table], text_lines: list[SourceLine]) -> list[Finding]:
+    """Amounts far larger than the whole budget: usually 元 printed under a 万元 label."""
+    totals = [
+        to_wan(c.value, c.unit)
+        for t in tables
+        for r in t.rows
+        if r.is_total
+        for c in r.cells
+        if c.value is not None
+    ]
+    totals = [t for t in totals if t is not None and t > 0]
+    if not totals:
+        return []
+    budget = max(totals)
+    limit = budget * 100
+    out: list[Finding] = []
+    for t in tables:
+        for r in t.rows:
+            for c in r.cells:
+                w = to_wan(c.value, c.unit)
+                if w is not None and w > limit:
+                    out.append(
+                        Finding(
+                            check="implausible_magnitude",
+                            severity="warning",
+                            tables=[table_ref(t)],
+                            rows=[row_ref(r)],
+                            column=c.column_id,
+                            actual=c.value,
+                            message=f"{table_ref(t)} {row_ref(r)}: {c.value} {c.unit} is over 100× the "
+                            f"document total ({budget} 万元); unit likely wrong",
+                            provenance=c.provenance,
+                        )
+                    )
+    for line in text_lines:
+        for m in _WAN_AMOUNT.finditer(line.text):
+            value = Decimal(m.group(1).replace(",", ""))
+            if value > limit:
+                context = line.text[max(0, m.start() - 20) : m.end()]
+                out.append(
+                    Finding(
+                        check="implausible_magnitude",
+                        severity="warning",
+                        actual=value,
+                        message=f"text: “{context}” — {value} 万元 is over 100× the document total "
+                        f"({budget} 万元); probably 元 printed as 万元",
+                        provenance=line.provenance,
+                    )
+                )
+    return out
+
+
+def validate(tables: list[Table], text_lines: list[SourceLine]) -> list[Finding]:
+    """Run every check on one document's tables (and its narrative lines for magnitudes)."""
+    findings: list[Finding] = []
+    for table in tables:
+        if table.empty:
+            continue
+        findings += check_hierarchy(table)
+        findings += check_row_identities(table)
+        findings += check_summary_halves(table)
+    findings += check_cross_tables(tables)
+    findings += check_magnitudes(tables, text_lines)
+    return findings

@@ -1,0 +1,41 @@
+"""Pydantic models: the single contract between ingest, parsing, validation, evals and exports."""
+
+from schemas.columns import COLUMNS, ColumnDef
+from schemas.document import BudgetDocument, DocKind, DocumentMeta, TemplateFamily
+from schemas.findings import Finding, Severity
+from schemas.provenance import Provenance
+from schemas.source import SourceDocument, SourceFormat, SourceLine, TableRegion
+from schemas.tables import (
+    Cell,
+    Column,
+    Indicator,
+    PerformanceHeader,
+    Row,
+    Table,
+    TableKind,
+    Unit,
+)
+
+__all__ = [
+    "COLUMNS",
+    "BudgetDocument",
+    "Cell",
+    "Column",
+    "ColumnDef",
+    "DocKind",
+    "DocumentMeta",
+    "Finding",
+    "Indicator",
+    "PerformanceHeader",
+    "Provenance",
+    "Row",
+    "Severity",
+    "SourceDocument",
+    "SourceFormat",
+    "SourceLine",
+    "Table",
+    "TableRegion",
+    "TableKind",
+    "TemplateFamily",
+    "Unit",
+]
