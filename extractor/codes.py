@@ -49,7 +49,8 @@ _LEVELS = {1: "类", 2: "款", 3: "项"}
 def join_code(parts: list[str]) -> str | None:
     """Concatenate printed code parts ("210", "15", "05") into "2101505"; None if none."""
     digits = [re.sub(r"\D", "", p) for p in parts if p and re.sub(r"\D", "", p)]
-    return "".join(digits) or None
+    # Some templates print 款/项 without the leading zero ("301 2" for 30102).
+    return "".join([digits[0], *(d.zfill(2) for d in digits[1:])]) if digits else None
 
 
 def code_level(code: str, scheme: CodeScheme) -> Literal["类", "款", "项"]:

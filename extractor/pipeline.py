@@ -68,7 +68,7 @@ def extract_source(source: SourceDocument, doc_id: str) -> BudgetDocument:
         )
     table_lines = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
     text_lines = [line for line in source.lines if id(line) not in table_lines and line.cells is None]
-    findings += validate(tables, text_lines)
+    findings += validate(tables, text_lines, seg.doc_kind)
     meta = DocumentMeta(
         doc_id=doc_id,
         source_file=source.path,

@@ -222,7 +222,12 @@ def check_summary_halves(table: Table) -> list[Finding]:
         if f:
             out.append(f)
     income_total = pick(income, ("本年收入合计", "收入总计", "收入合计"))
-    tops = [r for r in income if re.match(r"^[一二三四五六七八九十]+、", r.printed_label)]
+    tops = [
+        r
+        for r in income
+        if re.match(r"^[一二三四五六七八九十]+、", r.printed_label)
+        and (income_total is None or r.index < income_total.index)
+    ]
     amount_col = "amount"
     if income_total is not None and tops and income_total.value(amount_col) is not None:
         f = _compare(
@@ -280,7 +285,7 @@ def _total_value(table: Table, column: str, section: str | None = None) -> tuple
     return None
 
 
-def check_cross_tables(tables: list[Table]) -> list[Finding]:
+def check_cross_tables(tables: list[Table], doc_kind: str | None = None) -> list[Finding]:
     """Identities between tables of one document, each compared by class code or total."""
     by_kind: dict[TableKind, Table] = {}
     for t in tables:
@@ -307,6 +312,8 @@ def check_cross_tables(tables: list[Table]) -> list[Finding]:
         ta, tb = by_kind.get(ka), by_kind.get(kb)
         if ta is None or tb is None:
             continue
+        if kb == K.revenue_summary and doc_kind == "final_accounts":
+            continue  # in 决算 revenue and expenditure of the year differ by design
         if ka == K.general_public_expenditure and kb == K.expenditure_summary:
             # Only when all spending is general public budget spending, the two coincide.
             fs = by_kind.get(K.fiscal_summary)
@@ -431,15 +438,15 @@ def check_magnitudes(tables: list[Table], text_lines: list[SourceLine]) -> list[
     return out
 
 
-def validate(tables: list[Table], text_lines: list[SourceLine]) -> list[Finding]:
+def validate(tables: list[Table], text_lines: list[SourceLine], doc_kind: str | None = None) -> list[Finding]:
     """Run every check on one document's tables (and its narrative lines for magnitudes)."""
     findings: list[Finding] = []
     for table in tables:
-        if table.empty:
+        if not table.rows:
             continue
         findings += check_hierarchy(table)
         findings += check_row_identities(table)
         findings += check_summary_halves(table)
-    findings += check_cross_tables(tables)
+    findings += check_cross_tables(tables, doc_kind)
     findings += check_magnitudes(tables, text_lines)
     return findings

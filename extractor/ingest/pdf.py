@@ -24,14 +24,15 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
     name = str(path)
     try:
         pdf = pdfplumber.open(path)
-    except PDFPasswordIncorrect as exc:
-        raise ExtractionError(name, "encrypted PDF (password required)") from exc
-    except PDFEncryptionError as exc:
-        raise ExtractionError(name, f"encrypted PDF ({exc})") from exc
-    except PDFSyntaxError as exc:
-        raise ExtractionError(name, f"damaged PDF ({exc})") from exc
-    except Exception as exc:  # pdfminer raises many types for broken files
-        raise ExtractionError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's many error types
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(inner, PDFPasswordIncorrect):
+            raise ExtractionError(name, "encrypted PDF (password required)") from exc
+        if isinstance(inner, PDFEncryptionError):
+            raise ExtractionError(name, f"encrypted PDF ({inner})") from exc
+        if isinstance(inner, PDFSyntaxError):
+            raise ExtractionError(name, f"damaged PDF ({inner})") from exc
+        raise ExtractionError(name, f"unreadable PDF ({type(inner).__name__}: {inner})") from exc
     with pdf:
         try:
             pages = pdf.pages

@@ -1,0 +1,76 @@
+"""The Shanghai (Putuo) template: read from ../shared, never committed; skipped when absent."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from evals.table_scoring import gold_cells, predicted_cells, score_cells
+from schemas import TableKind
+from tests.conftest import GOLD, PUTUO
+
+pytestmark = pytest.mark.skipif(not PUTUO.is_dir(), reason="../shared/corpus/putuo not present")
+
+K = TableKind
+BUDGET_KINDS = [
+    K.budget_summary,
+    K.revenue_summary,
+    K.expenditure_summary,
+    K.fiscal_summary,
+    K.general_public_expenditure,
+    K.government_fund_expenditure,
+    K.state_capital_expenditure,
+    K.basic_expenditure,
+    K.three_public,
+]
+
+
+def test_justice_bureau_every_cell_matches_gold(extracted):
+    doc = extracted(PUTUO / "putuo_justice_bureau_2026_department_budget.pdf")
+    gold = gold_cells(GOLD / "putuo_justice_bureau_2026_department_budget" / "tables.json")
+    score = score_cells(predicted_cells(doc), gold)
+    assert (score.missing, score.wrong, score.extra) == ([], [], [])
+    assert doc.meta.department == "上海市普陀区司法局"
+    assert (doc.meta.year, doc.meta.doc_kind, doc.meta.template_family) == (2026, "budget", "shanghai")
+    units = {t.kind: t.unit for t in doc.tables}
+    assert units[K.revenue_summary] == "元" and units[K.three_public] == "万元"
+    assert not [f for f in doc.findings if f.severity in ("material", "error")]
+
+
+@pytest.mark.parametrize(
+    "name", ["putuo_justice_bureau_2026_department_budget", "putuo_wanli_subdistrict_2024_department_budget"]
+)
+def test_budget_table_kinds_found(extracted, name):
+    doc = extracted(PUTUO / f"{name}.pdf")
+    assert [t.kind for t in doc.tables] == BUDGET_KINDS
+    empty = {t.kind for t in doc.tables if t.empty}
+    assert {K.government_fund_expenditure, K.state_capital_expenditure} <= empty
+    # Values in 元 carry an exact 万元 value beside them.
+    cell = doc.tables[1].rows[0].cells[0]
+    assert cell.unit == "元" and cell.value_wan == cell.value / 10000
+
+
+def test_wanli_economic_codes_without_leading_zero_and_contradiction(extracted):
+    doc = extracted(PUTUO / "putuo_wanli_subdistrict_2024_department_budget.pdf")
+    basic = next(t for t in doc.tables if t.kind == K.basic_expenditure)
+    codes = {r.code for r in basic.rows}
+    assert {"30102", "30107"} <= codes  # printed "301 2", "301 7"
+    assert not [f for f in doc.findings if f.check == "hierarchy_sum"]
+    # The 三公 table is declared empty by a note yet prints values: reported, not dropped.
+    assert [f.check for f in doc.findings] == ["empty_table_has_values"]
+    three = next(t for t in doc.tables if t.kind == K.three_public)
+    assert three.rows[0].value("three_public_total") is not None
+
+
+def test_final_accounts_template(extracted):
+    doc = extracted(PUTUO / "putuo_finance_bureau_2024_department_final_accounts.pdf")
+    assert (doc.meta.year, doc.meta.doc_kind) == (2024, "final_accounts")
+    kinds = Counter(t.kind for t in doc.tables)
+    assert kinds[K.budget_summary] == kinds[K.revenue_summary] == kinds[K.basic_expenditure] == 1
+    assert doc.tables[0].unit == "万元"
+    revenue = next(t for t in doc.tables if t.kind == K.revenue_summary)
+    assert {c.column_id for c in revenue.columns} >= {"total", "fiscal_appropriation", "other_income"}
+    # Identities hold to the cent or are reported as rounding slips; no material error.
+    assert not [f for f in doc.findings if f.severity == "material"]
+    assert any(f.check == "ingest_warning" and "page 14" in f.message for f in doc.findings)
