@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import combinations, product
+from itertools import combinations
 
 from extractor.codes import FUNCTIONAL_CLASSES, code_level, join_code, parent_code, scheme_of
 from extractor.columns import header_key
@@ -68,18 +68,24 @@ def _split_tokens(tokens: list[str]) -> tuple[str | None, str, list[str]]:
 
 
 def _header_ids(kind: TableKind, header_text: str) -> list[str]:
-    """Canonical ids whose printed names occur in the (wrapped, interleaved) header text."""
+    """Canonical ids whose printed names occur in the (wrapped, interleaved) header text.
+
+    In the layout's order when they all belong to the kind's standard layout, else in the order
+    they are printed.
+    """
     joined = header_key(header_text)
     found: list[tuple[int, str]] = []
-    for col in COLUMNS:
-        pos = joined.find(header_key(col.zh.split(" / ")[0]))
-        if pos >= 0:
+    taken: list[tuple[int, int]] = []
+    for col in sorted(COLUMNS, key=lambda c: -len(c.zh)):
+        name = header_key(col.zh.split(" / ")[0])
+        pos = joined.find(name)
+        if pos >= 0 and not any(a <= pos < b for a, b in taken):
             found.append((pos, col.id))
-    layout = LAYOUTS.get(kind, [[]])[-1]
+            taken.append((pos, pos + len(name)))
     ids = [cid for _, cid in sorted(found)]
-    if layout:
-        known = [cid for cid in layout if cid in ids]
-        return known
+    layout = LAYOUTS.get(kind, [[]])[-1]
+    if layout and set(ids) <= set(layout):
+        return [cid for cid in layout if cid in ids]
     return ids
 
 
@@ -90,44 +96,58 @@ def parse_flat(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: 
     rows: list[FlatRow] = []
     colnum: int | None = None
     pending: list[str] = []
+    in_header = True
+    two_sided = kind in TWO_SIDED
     for line in lines:
         text = line.text.strip()
-        if not text or _META.search(text):
+        if not text:
+            continue
+        if _META.search(text):
+            in_header = True  # a continuation page repeats its header block
             continue
         tokens = text.split()
         if tokens and all(t == "※" or re.fullmatch(r"\d{1,2}", t) for t in tokens) and "※" in tokens:
             colnum = sum(t != "※" for t in tokens)
+            in_header = False
             continue
         code, name, numbers = _split_tokens(tokens)
-        is_data = bool(numbers) or bool(code) or bool(TOTAL_LABELS.match(normalise_label(name)))
-        if not rows and not is_data:
-            header_lines.append(text)
+        if two_sided:
+            is_data = any(_is_money_token(t) for t in tokens) or _expense_start(tokens) < len(tokens)
+        else:
+            is_data = bool(numbers) or bool(code) or bool(TOTAL_LABELS.match(normalise_label(name)))
+        if in_header and not is_data:
+            if not rows:
+                header_lines.append(text)
             continue
+        in_header = False
         if not is_data:
             if rows and _needs_text(rows[-1], kind):
                 rows[-1].extra_text.append(text)
             else:
                 pending.append(text)
             continue
-        row = FlatRow(line=line, code=code, text=name, numbers=numbers)
-        if pending:
-            row.extra_text = pending + row.extra_text
-            row.text = (
-                " ".join([*pending, name]).strip()
-                if not name or kind != TableKind.project_expenditure
-                else name
-            )
-            if kind == TableKind.project_expenditure and name:
-                row.extra_text = pending
-            else:
-                row.extra_text = []
+        if pending and not name and not code:
+            name = " ".join(pending)
+        elif (
+            pending and kind == TableKind.project_expenditure and code and len(code) == 7 and " " not in name
+        ):
+            row_extra = pending
             pending = []
-        rows.append(row)
+            rows.append(FlatRow(line=line, code=code, text=name, numbers=numbers, extra_text=row_extra))
+            continue
+        else:
+            rows.extend(FlatRow(line=line, code=None, text=p, numbers=[]) for p in pending)
+        pending = []
+        rows.append(FlatRow(line=line, code=code, text=name, numbers=numbers))
+    rows.extend(FlatRow(line=lines[-1], code=None, text=p, numbers=[]) for p in pending)
     if kind in TWO_SIDED:
         return _two_sided(kind, rows, unit, table_ref, findings)
     ids = _header_ids(kind, " ".join(header_lines))
-    width = colnum or max((len(r.numbers) for r in rows), default=0)
     layout = LAYOUTS.get(kind, [[]])[-1]
+    widest = max((len(r.numbers) for r in rows), default=0)
+    width = colnum or (len(layout) if set(ids) <= set(layout) and widest <= len(layout) else widest)
+    if not rows:
+        ids, width = [], 0
     if len(ids) != width:
         if len(layout) == width:
             ids = layout
@@ -151,10 +171,17 @@ def parse_flat(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: 
 
 def _needs_text(row: FlatRow, kind: TableKind) -> bool:
     """A wrapped cell's tail follows the row whose name (or project name) is cut short."""
-    if not row.text:
+    if not row.text and row.numbers:
         return True
-    if kind == TableKind.project_expenditure and row.extra_text:
+    if (
+        kind == TableKind.project_expenditure
+        and row.code
+        and len(row.code) == 7
+        and (row.extra_text or " " not in row.text)
+    ):
         return True
+    if not row.code and row.numbers and len(row.text) >= 10:
+        return True  # a long name over a numbers line wraps (e.g. the department row)
     return bool(re.search(r"[（(][^）)]*$", row.text))
 
 
@@ -173,6 +200,9 @@ def _candidates(kind: TableKind, values: list[Decimal], ids: list[str]) -> list[
         ok = True
         for whole, parts in identities:
             terms = [placed.get(p, Decimal(0)) for p in parts]
+            if whole not in placed and any(terms):
+                ok = False  # parts printed under a blank total: not how these tables are filled
+                break
             if abs(placed.get(whole, Decimal(0)) - sum(terms, Decimal(0))) > Decimal("0.01") * len(parts):
                 ok = False
                 break
@@ -190,25 +220,17 @@ def _solve(kind: TableKind, rows: list[FlatRow], ids: list[str], findings: list[
         changed = False
         for parent, children in families:
             sets = [rows[c].candidates for c in children]
-            size = len(rows[parent].candidates)
-            for s in sets:
-                size *= len(s)
-            if size > MAX_PRODUCT or size == 1:
+            if len(rows[parent].candidates) * max((len(x) for x in sets), default=1) == 1:
                 continue
             keep_parent: set[tuple[int, ...]] = set()
             keep_children: list[set[tuple[int, ...]]] = [set() for _ in children]
+            tol = Decimal("0.01") * len(children)
             for pc in rows[parent].candidates:
                 target = _vector(pc, values[parent], len(ids))
-                for combo in product(*sets):
-                    total = [Decimal(0)] * len(ids)
-                    for c, cand in zip(children, combo, strict=True):
-                        for pos, val in zip(cand, values[c], strict=True):
-                            total[pos] += val
-                    tol = Decimal("0.01") * len(children)
-                    if all(abs(a - b) <= tol for a, b in zip(target, total, strict=True)):
-                        keep_parent.add(pc)
-                        for k, cand in enumerate(combo):
-                            keep_children[k].add(cand)
+                for combo in _consistent(children, sets, values, target, tol, len(ids)):
+                    keep_parent.add(pc)
+                    for k, cand in enumerate(combo):
+                        keep_children[k].add(cand)
             if not keep_parent:
                 continue  # the document's own arithmetic is off here; leave the choices
             new_parent = [c for c in rows[parent].candidates if c in keep_parent]
@@ -234,6 +256,43 @@ def _solve(kind: TableKind, rows: list[FlatRow], ids: list[str], findings: list[
                     provenance=r.line.provenance,
                 )
             )
+
+
+def _consistent(
+    children: list[int],
+    sets: list[list[tuple[int, ...]]],
+    values: list[list[Decimal]],
+    target: list[Decimal],
+    tol: Decimal,
+    width: int,
+) -> list[tuple[tuple[int, ...], ...]]:
+    """Child placements whose column sums equal the parent's, by depth-first search.
+
+    Amounts are non-negative, so a partial sum above the target prunes the branch. The search
+    stops after ``MAX_PRODUCT`` steps; what it found by then is kept.
+    """
+    found: list[tuple[tuple[int, ...], ...]] = []
+    steps = 0
+
+    def dfs(k: int, acc: list[Decimal], chosen: list[tuple[int, ...]]) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_PRODUCT:
+            return
+        if k == len(children):
+            if all(abs(a - b) <= tol for a, b in zip(target, acc, strict=True)):
+                found.append(tuple(chosen))
+            return
+        for cand in sets[k]:
+            nxt = list(acc)
+            for pos, val in zip(cand, values[children[k]], strict=True):
+                nxt[pos] += val
+            if any(n > t + tol for n, t in zip(nxt, target, strict=True)):
+                continue
+            dfs(k + 1, nxt, [*chosen, cand])
+
+    dfs(0, [Decimal(0)] * width, [])
+    return found
 
 
 def _vector(cand: tuple[int, ...], values: list[Decimal], width: int) -> list[Decimal]:

@@ -73,7 +73,7 @@ def parse_target(raw: str) -> tuple[str, Decimal | None, str | None]:
         op = _OP_MAP.get(token, token.replace("＞", ">").replace("＜", "<").replace("＝", "="))
         rest = text[m.end() :]
     num = re.match(r"^([\d][\d\s,]*(?:\.\s*\d+)?)\s*(.*)$", rest)
-    if not num:
+    if not num or re.search(r"\d\s*年\s*\d{1,2}\s*月", rest):  # a date is a qualitative target
         return "qualitative", None, None
     digits = re.sub(r"[\s,]", "", num.group(1))
     unit = re.sub(r"\s+", "", num.group(2)) or None
