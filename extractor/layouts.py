@@ -24,6 +24,19 @@ _REVENUE = [
     "nonfiscal_carryover",
 ]
 _SPLIT = ["total", "basic", "project"]
+# 部门预算支出经济分类 类 columns of the project expenditure table, in printed order.
+ECONOMIC_CLASSES = [
+    "econ_301",
+    "econ_302",
+    "econ_303",
+    "econ_307",
+    "econ_309",
+    "econ_310",
+    "econ_311",
+    "econ_312",
+    "econ_313",
+    "econ_399",
+]
 _SOURCES = ["total", "general_public_budget", "government_fund", "state_capital"]
 
 LAYOUTS: dict[TableKind, list[list[str]]] = {
@@ -33,21 +46,7 @@ LAYOUTS: dict[TableKind, list[list[str]]] = {
     TableKind.expenditure_summary: [_SPLIT],
     TableKind.general_public_expenditure: [_SPLIT],
     TableKind.basic_expenditure: [["total", "personnel", "public_use"]],
-    TableKind.project_expenditure: [
-        [
-            "total",
-            "econ_301",
-            "econ_302",
-            "econ_303",
-            "econ_307",
-            "econ_309",
-            "econ_310",
-            "econ_311",
-            "econ_312",
-            "econ_313",
-            "econ_399",
-        ]
-    ],
+    TableKind.project_expenditure: [["total", *ECONOMIC_CLASSES]],
     TableKind.government_fund_expenditure: [["total", "personnel", "public_use", "project"]],
     TableKind.state_capital_expenditure: [["total", "personnel", "public_use", "project"]],
     TableKind.three_public: [_SOURCES],
@@ -104,23 +103,7 @@ ROW_IDENTITIES: dict[TableKind, list[tuple[str, list[str]]]] = {
     ],
     TableKind.general_public_expenditure: [("total", ["basic", "project"])],
     TableKind.basic_expenditure: [("total", ["personnel", "public_use"])],
-    TableKind.project_expenditure: [
-        (
-            "total",
-            [
-                "econ_301",
-                "econ_302",
-                "econ_303",
-                "econ_307",
-                "econ_309",
-                "econ_310",
-                "econ_311",
-                "econ_312",
-                "econ_313",
-                "econ_399",
-            ],
-        )
-    ],
+    TableKind.project_expenditure: [("total", ECONOMIC_CLASSES)],
     TableKind.government_fund_expenditure: [
         ("total", ["personnel", "public_use", "project"]),
         ("total", ["basic", "project"]),

@@ -7,6 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from schemas import Unit
 
+CENT = Decimal("0.01")
+"""Printed precision of money: the rounding tolerance per summed term."""
+
 _NUMBER = re.compile(r"^[-−–]?\(?\d{1,3}(,\d{3})+(\.\d+)?\)?$|^[-−–]?\(?\d+(\.\d+)?\)?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
 

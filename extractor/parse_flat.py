@@ -18,12 +18,12 @@ from extractor.codes import FUNCTIONAL_CLASSES, code_level, join_code, parent_co
 from extractor.columns import header_key
 from extractor.labels import normalise_label
 from extractor.layouts import LAYOUTS, ROW_IDENTITIES
-from extractor.money import is_number, parse_number, to_wan
+from extractor.money import CENT, is_number, parse_number, to_wan
 from extractor.parse_grid import TOTAL_LABELS, GridResult
 from extractor.table_kinds import TWO_SIDED
 from schemas import COLUMNS, Cell, Column, Finding, Row, SourceLine, TableKind, Unit
 
-MAX_PRODUCT = 50_000
+MAX_SEARCH_STEPS = 50_000
 _CODE3 = re.compile(r"^\d{3}$")
 _CODE2 = re.compile(r"^\d{2}$")
 _META = re.compile(r"编制部门|编制单位|单位[:：]|^[（(]\s*20\d{2}\s*年\s*[)）]$")
@@ -127,18 +127,13 @@ def parse_flat(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: 
                 pending.append(text)
             continue
         if pending and not name and not code:
-            name = " ".join(pending)
-        elif (
-            pending and kind == TableKind.project_expenditure and code and len(code) == 7 and " " not in name
-        ):
-            row_extra = pending
-            pending = []
-            rows.append(FlatRow(line=line, code=code, text=name, numbers=numbers, extra_text=row_extra))
-            continue
-        else:
-            rows.extend(FlatRow(line=line, code=None, text=p, numbers=[]) for p in pending)
+            name, pending = " ".join(pending), []  # a numbers-only line: its name wrapped above
+        extra: list[str] = []
+        if pending and _is_project_item(kind, code) and " " not in name:
+            extra, pending = pending, []  # the project name wrapped above its row
+        rows.extend(FlatRow(line=line, code=None, text=p, numbers=[]) for p in pending)
         pending = []
-        rows.append(FlatRow(line=line, code=code, text=name, numbers=numbers))
+        rows.append(FlatRow(line=line, code=code, text=name, numbers=numbers, extra_text=extra))
     rows.extend(FlatRow(line=lines[-1], code=None, text=p, numbers=[]) for p in pending)
     if kind in TWO_SIDED:
         return _two_sided(kind, rows, unit, table_ref, findings)
@@ -173,16 +168,16 @@ def _needs_text(row: FlatRow, kind: TableKind) -> bool:
     """A wrapped cell's tail follows the row whose name (or project name) is cut short."""
     if not row.text and row.numbers:
         return True
-    if (
-        kind == TableKind.project_expenditure
-        and row.code
-        and len(row.code) == 7
-        and (row.extra_text or " " not in row.text)
-    ):
+    if _is_project_item(kind, row.code) and (row.extra_text or " " not in row.text):
         return True
     if not row.code and row.numbers and len(row.text) >= 10:
         return True  # a long name over a numbers line wraps (e.g. the department row)
     return bool(re.search(r"[（(][^）)]*$", row.text))
+
+
+def _is_project_item(kind: TableKind, code: str | None) -> bool:
+    """A 项-level row of the project table: one project, whose name may wrap onto other lines."""
+    return kind == TableKind.project_expenditure and len(code or "") == 7
 
 
 def _candidates(kind: TableKind, values: list[Decimal], ids: list[str]) -> list[tuple[int, ...]]:
@@ -203,7 +198,7 @@ def _candidates(kind: TableKind, values: list[Decimal], ids: list[str]) -> list[
             if whole not in placed and any(terms):
                 ok = False  # parts printed under a blank total: not how these tables are filled
                 break
-            if abs(placed.get(whole, Decimal(0)) - sum(terms, Decimal(0))) > Decimal("0.01") * len(parts):
+            if abs(placed.get(whole, Decimal(0)) - sum(terms, Decimal(0))) > CENT * len(parts):
                 ok = False
                 break
         if ok:
@@ -224,7 +219,7 @@ def _solve(kind: TableKind, rows: list[FlatRow], ids: list[str], findings: list[
                 continue
             keep_parent: set[tuple[int, ...]] = set()
             keep_children: list[set[tuple[int, ...]]] = [set() for _ in children]
-            tol = Decimal("0.01") * len(children)
+            tol = CENT * len(children)
             for pc in rows[parent].candidates:
                 target = _vector(pc, values[parent], len(ids))
                 for combo in _consistent(children, sets, values, target, tol, len(ids)):
@@ -269,7 +264,7 @@ def _consistent(
     """Child placements whose column sums equal the parent's, by depth-first search.
 
     Amounts are non-negative, so a partial sum above the target prunes the branch. The search
-    stops after ``MAX_PRODUCT`` steps; what it found by then is kept.
+    stops after ``MAX_SEARCH_STEPS`` steps; what it found by then is kept.
     """
     found: list[tuple[tuple[int, ...], ...]] = []
     steps = 0
@@ -277,7 +272,7 @@ def _consistent(
     def dfs(k: int, acc: list[Decimal], chosen: list[tuple[int, ...]]) -> None:
         nonlocal steps
         steps += 1
-        if steps > MAX_PRODUCT:
+        if steps > MAX_SEARCH_STEPS:
             return
         if k == len(children):
             if all(abs(a - b) <= tol for a, b in zip(target, acc, strict=True)):

@@ -8,10 +8,8 @@ from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, parent_code
 from extractor.layouts import ROW_IDENTITIES
-from extractor.money import to_wan
+from extractor.money import CENT, to_wan
 from schemas import Finding, Provenance, Row, SourceLine, Table, TableKind
-
-CENT = Decimal("0.01")
 
 
 def table_ref(table: Table) -> str:
@@ -80,44 +78,45 @@ def check_hierarchy(table: Table) -> list[Finding]:
             by_parent[parent].append(row)
     for parent_row in coded:
         children = by_parent.get(parent_row.code or "", [])
-        if not children or parent_row.project:
-            continue
-        for cell in parent_row.cells:
-            if cell.value is None and all(c.value(cell.column_id) is None for c in children):
-                continue
-            expected = _sum([c.value(cell.column_id) for c in children])
-            f = _compare(
+        if children and not parent_row.project:
+            out += _column_sums(
                 "hierarchy_sum",
-                [ref],
-                [row_ref(parent_row)],
-                cell.column_id,
-                expected,
-                cell.value or Decimal(0),
-                len(children),
-                f"{ref} {row_ref(parent_row)} [{cell.column_id}] vs its {len(children)} sub-rows",
-                cell.provenance,
+                ref,
+                parent_row,
+                children,
+                f"{ref} {row_ref(parent_row)} [{{column}}] vs its {len(children)} sub-rows",
             )
-            if f:
-                out.append(f)
     tops = [r for r in coded if len(r.code or "") == 3]
     for total in (r for r in table.rows if r.is_total and r.section is None):
-        for cell in total.cells:
-            if cell.value is None and all(t.value(cell.column_id) is None for t in tops):
-                continue
-            expected = _sum([t.value(cell.column_id) for t in tops])
-            f = _compare(
-                "total_sum",
-                [ref],
-                [row_ref(total)],
-                cell.column_id,
-                expected,
-                cell.value or Decimal(0),
-                len(tops),
-                f"{ref} {total.label} [{cell.column_id}] vs Σ of {len(tops)} 类 rows",
-                cell.provenance,
-            )
-            if f:
-                out.append(f)
+        out += _column_sums(
+            "total_sum", ref, total, tops, f"{ref} {total.label} [{{column}}] vs Σ of {len(tops)} 类 rows"
+        )
+    return out
+
+
+def _column_sums(check: str, ref: str, whole: Row, parts: list[Row], what: str) -> list[Finding]:
+    """For every column of ``whole``: its value against the sum of that column over ``parts``.
+
+    ``what`` names the comparison in the message; ``{column}`` in it becomes the column id.
+    """
+    out: list[Finding] = []
+    for cell in whole.cells:
+        values = [p.value(cell.column_id) for p in parts]
+        if cell.value is None and all(v is None for v in values):
+            continue
+        f = _compare(
+            check,
+            [ref],
+            [row_ref(whole)],
+            cell.column_id,
+            _sum(values),
+            cell.value or Decimal(0),
+            len(parts),
+            what.format(column=cell.column_id),
+            cell.provenance,
+        )
+        if f:
+            out.append(f)
     return out
 
 
@@ -166,25 +165,10 @@ def _three_public_rows(table: Table) -> list[Finding]:
     out: list[Finding] = []
     ref = table_ref(table)
     for whole, parts in ((total, [abroad, reception, vehicle]), (vehicle, [purchase, operation])):
-        if whole is None or any(p is None for p in parts):
-            continue
-        for cell in whole.cells:
-            values = [p.value(cell.column_id) for p in parts if p]
-            if cell.value is None and all(v is None for v in values):
-                continue
-            f = _compare(
-                "three_public_sum",
-                [ref],
-                [whole.label],
-                cell.column_id,
-                _sum(values),
-                cell.value or Decimal(0),
-                len(parts),
-                f"{ref} {whole.label} [{cell.column_id}] vs its parts",
-                cell.provenance,
-            )
-            if f:
-                out.append(f)
+        if whole is not None and all(p is not None for p in parts):
+            out += _column_sums(
+                "three_public_sum", ref, whole, parts, f"{ref} {whole.label} [{{column}}] vs its parts"
+            )  # type: ignore[arg-type]
     return out
 
 
