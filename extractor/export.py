@@ -6,45 +6,30 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from extractor.validate import row_ref, table_ref
-from schemas import BudgetDocument
+from schemas import (
+    BudgetDocument,
+    Cell,
+    ChangeStatement,
+    DocumentMeta,
+    Finding,
+    Indicator,
+    Narrative,
+    PerformanceHeader,
+    PolicyDocument,
+    Project,
+    Provenance,
+    Reason,
+    Row,
+    Table,
+    TableKind,
+)
 
-FACT_COLUMNS = [
-    "doc_id",
-    "department",
-    "year",
-    "table_no",
-    "table_kind",
-    "table_title",
-    "section",
-    "row_name",
-    "code",
-    "project_name",
-    "column_id",
-    "column_header",
-    "value",
-    "unit",
-    "value_wan",
-    "page",
-    "line",
-    "source_file",
-]
-FINDING_COLUMNS = [
-    "doc_id",
-    "check",
-    "severity",
-    "tables",
-    "rows",
-    "column",
-    "expected",
-    "actual",
-    "message",
-    "page",
-    "line",
-]
 FAILURE_COLUMNS = ["file", "reason"]
 
 
@@ -66,8 +51,43 @@ def document_json(doc: BudgetDocument) -> str:
     return doc.model_dump_json(indent=1)
 
 
+def _prov(p: Provenance | None) -> dict[str, object]:
+    return {"page": p.page if p else None, "line": p.line if p else None}
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def document_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per document: metadata and counts."""
+    m, llm = doc.meta, doc.narrative.llm
+    yield {
+        "doc_id": m.doc_id,
+        "department": m.department,
+        "year": m.year,
+        "doc_kind": m.doc_kind,
+        "template_family": m.template_family,
+        "source_format": m.source_format,
+        "page_count": m.page_count,
+        "tables": len(doc.tables),
+        "facts": sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None),
+        "changes": len(doc.narrative.changes),
+        "projects": len(doc.narrative.projects),
+        "indicators": sum(len(t.indicators) for t in doc.tables),
+        "findings": len(doc.findings),
+        "llm_status": llm.status,
+        "llm_model": llm.model,
+        "llm_calls": llm.usage.calls,
+        "llm_cache_hits": llm.usage.cache_hits,
+        "llm_tokens": llm.usage.prompt_tokens + llm.usage.completion_tokens,
+        "extractor_version": m.extractor_version,
+        "source_file": m.source_file,
+    }
+
+
 def fact_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
-    """One dict per non-empty numeric cell."""
+    """One row per non-empty numeric cell."""
     for table in doc.tables:
         for row in table.rows:
             for cell in row.cells:
@@ -89,14 +109,13 @@ def fact_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
                     "value": str(cell.value),
                     "unit": cell.unit,
                     "value_wan": _plain(cell.value_wan),
-                    "page": cell.provenance.page,
-                    "line": cell.provenance.line,
+                    **_prov(cell.provenance),
                     "source_file": cell.provenance.file,
                 }
 
 
 def finding_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
-    """One dict per finding."""
+    """One row per finding."""
     for f in doc.findings:
         yield {
             "doc_id": doc.meta.doc_id,
@@ -105,12 +124,187 @@ def finding_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
             "tables": "; ".join(f.tables),
             "rows": "; ".join(f.rows),
             "column": f.column,
-            "expected": None if f.expected is None else str(f.expected),
-            "actual": None if f.actual is None else str(f.actual),
+            "expected": _str(f.expected),
+            "actual": _str(f.actual),
             "message": f.message,
-            "page": f.provenance.page if f.provenance else None,
-            "line": f.provenance.line if f.provenance else None,
+            **_prov(f.provenance),
         }
+
+
+def change_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per change statement (``change_no`` numbers them within the document)."""
+    for i, c in enumerate(doc.narrative.changes, 1):
+        yield {
+            "doc_id": doc.meta.doc_id,
+            "change_no": i,
+            "section": c.section,
+            "subject": c.subject,
+            "subject_kind": c.subject_kind,
+            "code": c.code,
+            "status": c.status,
+            "amount": _str(c.amount),
+            "unit": c.unit,
+            "amount_wan": _plain(c.amount_wan),
+            "share_percent": _str(c.share_percent),
+            "delta": _str(c.delta),
+            "delta_wan": _plain(c.delta_wan),
+            "growth_percent": _str(c.growth_percent),
+            "base": c.base,
+            "reasons": len(c.reasons),
+            "reason_text": c.reason_text,
+            "table_rows": "; ".join(c.table_rows),
+            "origin": "; ".join(f"{k}={v}" for k, v in sorted(c.origin.items())),
+            **_prov(c.provenance),
+            "statement_text": c.statement_text,
+        }
+
+
+def reason_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per atomic reason, keyed by its change statement's ``change_no``."""
+    for i, c in enumerate(doc.narrative.changes, 1):
+        for j, r in enumerate(c.reasons, 1):
+            yield {
+                "doc_id": doc.meta.doc_id,
+                "change_no": i,
+                "reason_no": j,
+                "section": c.section,
+                "subject": c.subject,
+                "code": c.code,
+                "delta_wan": _plain(c.delta_wan),
+                "category": r.category,
+                "text": r.text,
+                "origin": r.origin,
+                **_prov(r.provenance or c.provenance),
+            }
+
+
+def project_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per described project."""
+    for i, p in enumerate(doc.narrative.projects, 1):
+        yield {
+            "doc_id": doc.meta.doc_id,
+            "project_no": i,
+            "name": p.name,
+            "budget_amount": _str(p.budget_amount),
+            "unit": p.unit,
+            "budget_amount_wan": _plain(p.budget_amount_wan),
+            "implementing_unit": p.implementing_unit,
+            "start_date": _str(p.start_date),
+            "end_date": _str(p.end_date),
+            "policy_documents": len(p.policy_documents),
+            "allocations": "; ".join(f"{a.purpose}={_str(a.amount) or ''}" for a in p.allocations),
+            "table_row": p.table_row,
+            "performance_table": p.performance_table,
+            "origin": "; ".join(f"{k}={v}" for k, v in sorted(p.origin.items())),
+            **_prov(p.provenance),
+            "policy_basis": p.policy_basis,
+        }
+
+
+def policy_document_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per policy document cited by a project."""
+    for i, p in enumerate(doc.narrative.projects, 1):
+        for d in p.policy_documents:
+            yield {
+                "doc_id": doc.meta.doc_id,
+                "project_no": i,
+                "project": p.name,
+                "title": d.title,
+                "doc_number": d.doc_number,
+                "doc_number_normalized": d.doc_number_normalized,
+                "issuer": d.issuer,
+                "origin": d.origin,
+                **_prov(d.provenance or p.provenance),
+            }
+
+
+def indicator_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per performance indicator (部门整体 and 项目支出绩效目标表)."""
+    for table in doc.tables:
+        header = table.performance_header
+        for ind in table.indicators:
+            yield {
+                "doc_id": doc.meta.doc_id,
+                "table_no": table.table_no,
+                "table_kind": table.kind.value,
+                "project": header.project if header else None,
+                "level1": ind.level1,
+                "level2": ind.level2,
+                "level3": ind.level3,
+                "value_raw": ind.value_raw,
+                "operator": ind.operator,
+                "number": _str(ind.number),
+                "unit": ind.unit,
+                "basis": ind.basis,
+                "last_year_value": ind.last_year_value,
+                "weight": _str(ind.weight),
+                "scoring_rule": ind.scoring_rule,
+                "evidence": ind.evidence,
+                "origin": ind.origin,
+                **_prov(ind.provenance),
+            }
+
+
+TidyRows = Callable[[BudgetDocument], Iterable[dict[str, object]]]
+TIDY_TABLES: dict[str, TidyRows] = {
+    "documents": document_rows,
+    "facts": fact_rows,
+    "findings": finding_rows,
+    "changes": change_rows,
+    "reasons": reason_rows,
+    "projects": project_rows,
+    "policy_documents": policy_document_rows,
+    "indicators": indicator_rows,
+}
+"""Every tidy table, keyed by name: the CSVs of ``extract`` and the tables of a corpus run."""
+
+
+def tidy_columns(name: str) -> list[str]:
+    """The column names of a tidy table (its row function applied to a one-of-everything document)."""
+    return list(next(iter(TIDY_TABLES[name](_sample_document()))))
+
+
+@cache
+def _sample_document() -> BudgetDocument:
+    """A document holding one item of every kind, so every row function yields one row."""
+    prov = Provenance(file="sample")
+    cell = Cell(
+        column_id="total",
+        header="合计",
+        raw="1",
+        value=Decimal(1),
+        unit="万元",
+        value_wan=Decimal(1),
+        provenance=prov,
+    )
+    table = Table(
+        table_no="1",
+        title="sample",
+        kind=TableKind.project_performance,
+        unit="万元",
+        rows=[Row(index=0, label="x", printed_label="x", cells=[cell], provenance=prov)],
+        performance_header=PerformanceHeader(),
+        indicators=[Indicator(level1=None, level2=None, level3="x", provenance=prov)],
+        provenance=prov,
+    )
+    reason = Reason(text="x", category="other")
+    change = ChangeStatement(
+        section="other",
+        subject="x",
+        subject_kind="other",
+        status="changed",
+        statement_text="x",
+        reasons=[reason],
+        provenance=prov,
+    )
+    project = Project(name="x", policy_documents=[PolicyDocument(title="x")], provenance=prov)
+    meta = DocumentMeta(doc_id="x", source_file="x", source_format="text", extractor_version="0")
+    return BudgetDocument(
+        meta=meta,
+        tables=[table],
+        narrative=Narrative(changes=[change], projects=[project]),
+        findings=[Finding(check="x", severity="warning", message="x")],
+    )
 
 
 def _plain(value: object) -> str | None:
@@ -138,19 +332,17 @@ def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, object]])
 def write_outputs(
     out_dir: Path, docs: list[BudgetDocument], failures: list[tuple[str, str]]
 ) -> dict[str, int]:
-    """``<doc_id>.json`` per document plus facts.csv, findings.csv and failures.csv."""
+    """``<doc_id>.json`` per document, one CSV per tidy table (``TIDY_TABLES``) and failures.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for doc in docs:
         atomic_write_text(out_dir / f"{doc.meta.doc_id}.json", document_json(doc))
     counts = {
-        "facts": write_csv(out_dir / "facts.csv", FACT_COLUMNS, (r for d in docs for r in fact_rows(d))),
-        "findings": write_csv(
-            out_dir / "findings.csv", FINDING_COLUMNS, (r for d in docs for r in finding_rows(d))
-        ),
-        "failures": write_csv(
-            out_dir / "failures.csv", FAILURE_COLUMNS, ({"file": f, "reason": r} for f, r in failures)
-        ),
+        name: write_csv(out_dir / f"{name}.csv", tidy_columns(name), (r for d in docs for r in rows(d)))
+        for name, rows in TIDY_TABLES.items()
     }
+    counts["failures"] = write_csv(
+        out_dir / "failures.csv", FAILURE_COLUMNS, ({"file": f, "reason": r} for f, r in failures)
+    )
     return counts
 
 

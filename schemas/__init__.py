@@ -3,7 +3,18 @@
 from schemas.columns import COLUMNS, ColumnDef
 from schemas.document import BudgetDocument, DocKind, DocumentMeta, TemplateFamily
 from schemas.findings import Finding, Severity
-from schemas.provenance import Provenance
+from schemas.narrative import (
+    REASON_CATEGORIES,
+    Allocation,
+    ChangeStatement,
+    LlmRun,
+    LlmUsage,
+    Narrative,
+    PolicyDocument,
+    Project,
+    Reason,
+)
+from schemas.provenance import Origin, Provenance
 from schemas.source import SourceDocument, SourceFormat, SourceLine, TableRegion
 from schemas.tables import (
     Cell,
@@ -17,6 +28,16 @@ from schemas.tables import (
 )
 
 __all__ = [
+    "REASON_CATEGORIES",
+    "Allocation",
+    "ChangeStatement",
+    "LlmRun",
+    "LlmUsage",
+    "Narrative",
+    "Origin",
+    "PolicyDocument",
+    "Project",
+    "Reason",
     "COLUMNS",
     "BudgetDocument",
     "Cell",

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from schemas.findings import Finding
+from schemas.narrative import Narrative
 from schemas.tables import Table
 
 DocKind = Literal["budget", "final_accounts"]
@@ -34,4 +35,5 @@ class BudgetDocument(BaseModel):
 
     meta: DocumentMeta
     tables: list[Table]
+    narrative: Narrative = Narrative()
     findings: list[Finding]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
+
+Origin = Literal["rule", "llm", "both", "conflict"]
+"""Who filled a value: a deterministic rule, the LLM layer, ``both`` (they agreed) or ``conflict``
+(they differed: the rule's value is kept and a ``llm_rule_conflict`` finding records the LLM's)."""
 
 
 class Provenance(BaseModel):

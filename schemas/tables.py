@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from schemas.provenance import Provenance
+from schemas.provenance import Origin, Provenance
 
 Unit = Literal["万元", "元"]
 
@@ -95,6 +95,7 @@ class Indicator(BaseModel):
     weight: Decimal | None = None
     scoring_rule: str | None = None
     evidence: str | None = None
+    origin: Origin = "rule"
     provenance: Provenance
 
 
