@@ -10,6 +10,7 @@ from pathlib import Path
 
 from extractor.errors import ExtractionError
 from extractor.export import atomic_write_text, json_schema, write_outputs
+from extractor.llm.options import add_llm_arguments, client_from_settings, settings_from_args
 from extractor.pipeline import doc_id_for, extract
 from schemas import BudgetDocument
 
@@ -42,10 +43,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
         return 2
     docs: list[BudgetDocument] = []
     failures: list[tuple[str, str]] = []
+    llm = client_from_settings(settings_from_args(args))
+    print(
+        f"LLM layer: {llm.settings.model} at {llm.settings.endpoint_host}"
+        if llm
+        else "LLM layer: off (rules only)"
+    )
     for path, doc_id in zip(files, _doc_ids(files), strict=True):
         start = time.perf_counter()
         try:
-            doc = extract(path, doc_id=doc_id)
+            doc = extract(path, doc_id=doc_id, llm=llm)
         except ExtractionError as exc:
             failures.append((exc.path, exc.reason))
             print(f"error: {exc}", file=sys.stderr)
@@ -57,8 +64,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         docs.append(doc)
         sev = Counter(f.severity for f in doc.findings)
         n_cells = sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None)
+        usage = doc.narrative.llm.usage
+        llm_note = f", LLM {usage.calls} calls/{usage.cache_hits} cached" if doc.narrative.llm.enabled else ""
         print(
             f"ok: {path} → {doc.meta.doc_id}: {len(doc.tables)} tables, {n_cells} values, "
+            f"{len(doc.narrative.changes)} changes, {len(doc.narrative.projects)} projects{llm_note}, "
             f"findings {dict(sev)} ({time.perf_counter() - start:.2f}s)"
         )
     out = Path(args.out)
@@ -91,10 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="extract PDFs / text renderings (files or directories)")
     p.add_argument("files", nargs="+")
     p.add_argument("--out", required=True, help="output directory")
+    add_llm_arguments(p)
     p.set_defaults(func=cmd_extract)
     s = sub.add_parser("schema", help="print the JSON Schema of <doc_id>.json")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.set_defaults(func=cmd_schema)
+    from evals.cli import add_eval_parser  # the eval harness owns its sub-command
+
+    add_eval_parser(sub)
+    from extractor.corpus.cli import add_run_parser  # corpus runs live in extractor/corpus/
+
+    add_run_parser(sub)
     return parser
 
 

@@ -55,6 +55,12 @@ def _prov(p: Provenance | None) -> dict[str, object]:
     return {"page": p.page if p else None, "line": p.line if p else None}
 
 
+def _origin_summary(origin: dict[str, str]) -> str:
+    """"rule" when every field came from the rules, else the fields that did not: "reasons=llm"."""
+    others = {k: v for k, v in sorted(origin.items()) if v != "rule"}
+    return "; ".join(f"{k}={v}" for k, v in others.items()) if others else "rule"
+
+
 def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -153,7 +159,7 @@ def change_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
             "reasons": len(c.reasons),
             "reason_text": c.reason_text,
             "table_rows": "; ".join(c.table_rows),
-            "origin": "; ".join(f"{k}={v}" for k, v in sorted(c.origin.items())),
+            "origin": _origin_summary(c.origin),
             **_prov(c.provenance),
             "statement_text": c.statement_text,
         }
@@ -195,7 +201,7 @@ def project_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
             "allocations": "; ".join(f"{a.purpose}={_str(a.amount) or ''}" for a in p.allocations),
             "table_row": p.table_row,
             "performance_table": p.performance_table,
-            "origin": "; ".join(f"{k}={v}" for k, v in sorted(p.origin.items())),
+            "origin": _origin_summary(p.origin),
             **_prov(p.provenance),
             "policy_basis": p.policy_basis,
         }

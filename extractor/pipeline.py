@@ -1,4 +1,4 @@
-"""One document end to end: ingest → segment → parse tables → validate → BudgetDocument."""
+"""One document end to end: ingest → segment → parse tables → validate → narrative → BudgetDocument."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from extractor import __version__
 from extractor.errors import ExtractionError
 from extractor.ingest import ingest
+from extractor.llm.client import LlmClient
+from extractor.narrative.stage import extract_narrative
 from extractor.parse_flat import parse_flat
 from extractor.parse_grid import parse_grid
 from extractor.parse_performance import parse_performance
@@ -33,17 +35,18 @@ def doc_id_for(path: str | Path) -> str:
     return Path(path).stem
 
 
-def extract(path: str | Path, doc_id: str | None = None) -> BudgetDocument:
+def extract(path: str | Path, doc_id: str | None = None, llm: LlmClient | None = None) -> BudgetDocument:
     """Extract one disclosure (PDF or text rendering) into a validated ``BudgetDocument``.
 
-    Raises ``ExtractionError`` (one line: file and reason) when the file cannot be read or is
-    not a budget disclosure.
+    With ``llm`` (an ``extractor.llm.LlmClient``) the LLM layer refines the narrative; without
+    it the rules run alone. Raises ``ExtractionError`` (one line: file and reason) when the
+    file cannot be read or is not a budget disclosure.
     """
     source = ingest(path)
-    return extract_source(source, doc_id or doc_id_for(path))
+    return extract_source(source, doc_id or doc_id_for(path), llm)
 
 
-def extract_source(source: SourceDocument, doc_id: str) -> BudgetDocument:
+def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = None) -> BudgetDocument:
     """The stages after ingest, on an already ingested document."""
     seg = segment(source)
     if not seg.regions:
@@ -69,6 +72,8 @@ def extract_source(source: SourceDocument, doc_id: str) -> BudgetDocument:
     table_lines = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
     text_lines = [line for line in source.lines if id(line) not in table_lines and line.cells is None]
     findings += validate(tables, text_lines, seg.doc_kind)
+    narrative, narrative_findings = extract_narrative(text_lines, tables, seg.regions, seg.doc_kind, llm)
+    findings += narrative_findings
     meta = DocumentMeta(
         doc_id=doc_id,
         source_file=source.path,
@@ -80,7 +85,7 @@ def extract_source(source: SourceDocument, doc_id: str) -> BudgetDocument:
         page_count=source.page_count,
         extractor_version=__version__,
     )
-    return BudgetDocument(meta=meta, tables=tables, findings=findings)
+    return BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
 
 
 def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding]) -> Table:

@@ -84,6 +84,9 @@ class ChangeStatement(BaseModel):
     unit: Unit = "万元"
     amount_wan: Decimal | None = None
     share_percent: Decimal | None = None
+    previous_amount: Decimal | None = Field(
+        default=None, description="last year's amount where printed (预算执行数为 p 万元), in ``unit``"
+    )
     delta: Decimal | None = None
     delta_wan: Decimal | None = None
     growth_percent: Decimal | None = None

@@ -25,3 +25,42 @@ def extracted():
         return cache[path]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def narrative_inputs():
+    """(NarrativeText, tables, doc_kind) of a document, built once per test session."""
+    from extractor.ingest import ingest
+    from extractor.narrative.text import build_narrative_text
+    from extractor.pipeline import extract_source
+    from extractor.segment import segment
+
+    cache: dict[Path, tuple] = {}
+
+    def get(path: Path):
+        if path not in cache:
+            source = ingest(path)
+            doc = extract_source(source, path.stem)
+            seg = segment(source)
+            in_tables = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
+            lines = [ln for ln in source.lines if id(ln) not in in_tables and ln.cells is None]
+            cache[path] = (build_narrative_text(lines), doc.tables, doc.meta.doc_kind)
+        return cache[path]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def flat_text_renderings(tmp_path_factory):
+    """pdfplumber ``extract_text`` of each seed PDF, pages joined by \\f (prose wraps over lines)."""
+    import pdfplumber
+
+    out = {}
+    base = tmp_path_factory.mktemp("flat_narrative")
+    for doc in SEEDS:
+        with pdfplumber.open(EXAMPLES / f"{doc}.pdf") as pdf:
+            text = "\f".join(page.extract_text() or "" for page in pdf.pages)
+        path = base / f"{doc}.txt"
+        path.write_text(text, encoding="utf-8")
+        out[doc] = path
+    return out

@@ -1,0 +1,63 @@
+"""``budget-extract run INPUT_DIR --out RUN_DIR``: the command line of a corpus run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from extractor.corpus.executors import EXECUTORS
+from extractor.corpus.run import LLM_MODES, RunError, RunSettings, run_corpus
+
+
+def _limit(text: str) -> float | None:
+    value = float(text)
+    return None if value <= 0 else value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    max_pages = _limit(args.max_pages)
+    settings = RunSettings(
+        input_dir=Path(args.input_dir),
+        run_dir=Path(args.out),
+        workers=args.workers,
+        executor=args.executor,
+        max_pages=None if max_pages is None else int(max_pages),
+        timeout_s=_limit(args.timeout),
+        llm=args.llm,
+        progress=not args.no_progress,
+    )
+    try:
+        manifest = run_corpus(settings)
+    except RunError as exc:
+        print(f"budget-extract run: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to continue", file=sys.stderr)
+        return 130
+    t = manifest["totals"]
+    print(
+        f"{args.out}: {t['documents']} documents — {t['ok']} ok, {t['ok_with_findings']} ok with findings, "
+        f"{t['failed']} failed, {t['skipped']} skipped; {t['pages']} pages; "
+        f"LLM {t['llm_calls']} calls, {t['llm_cache_hits']} cache hits"
+    )
+    for e in manifest["documents"]:
+        if e["status"] in ("failed", "skipped"):
+            print(f"  {e['status']}: {e['relpath']}: {e['reason']}", file=sys.stderr)
+    return 0
+
+
+def add_run_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``run`` on the ``budget-extract`` subcommands."""
+    p = sub.add_parser("run", help="extract a corpus in parallel into a resumable run directory")
+    p.add_argument("input_dir", help="folder of PDFs / text renderings (.pdf .txt .md), searched recursively")
+    p.add_argument("--out", required=True, help="run directory (created; rerun to resume)")
+    p.add_argument("--workers", type=int, default=2, help="parallel documents (default 2)")
+    p.add_argument("--executor", choices=EXECUTORS, default="process", help="process pool (default) or Ray")
+    p.add_argument("--max-pages", default="400", help="skip documents with more pages (0: no limit)")
+    p.add_argument("--timeout", default="300", help="seconds per document before it is killed (0: none)")
+    p.add_argument(
+        "--llm", choices=LLM_MODES, default="off", help="LLM layer (not merged yet: both run without it)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)

@@ -1,0 +1,198 @@
+"""Corpus outputs from the per-document JSONs: every tidy table as CSV and Parquet, and one DuckDB
+file holding them, the run's document list and researcher views.
+
+Numbers stay exact. CSV: the Decimal strings of ``extractor.export``. Parquet and DuckDB:
+``DECIMAL(38,6)`` — wide enough for amounts in 元, and 6 places hold every 元 amount converted to
+万元 exactly. A column with a value that does not fit stays VARCHAR (noted in the manifest), never
+rounded.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from extractor.export import TIDY_TABLES, tidy_columns, write_csv
+from schemas import BudgetDocument
+
+DECIMAL_TYPE = "DECIMAL(38,6)"
+DECIMAL_COLUMNS = frozenset(
+    {
+        "value",
+        "value_wan",
+        "expected",
+        "actual",
+        "amount",
+        "amount_wan",
+        "share_percent",
+        "delta",
+        "delta_wan",
+        "growth_percent",
+        "budget_amount",
+        "budget_amount_wan",
+        "number",
+        "weight",
+    }
+)
+"""Columns the row functions give as Decimal strings."""
+INT_COLUMNS = frozenset({"year", "page", "line", "page_count"})
+"""Integer columns that may be empty in a whole corpus (others are typed from their values)."""
+
+RUN_DOCUMENT_COLUMNS = [
+    "doc_id",
+    "relpath",
+    "status",
+    "reason",
+    "duplicate_of",
+    "pages",
+    "seconds",
+    "department",
+    "year",
+    "doc_kind",
+]
+
+VIEWS = {
+    "v_totals": """
+        -- 收支总计 of the 部门收支总表 (表1) per document, in 万元
+        SELECT f.department, f.year, d.doc_kind, f.doc_id,
+               max(f.value_wan) FILTER (WHERE f.section = 'income') AS income_total_wan,
+               max(f.value_wan) FILTER (WHERE f.section = 'expenditure') AS expenditure_total_wan,
+               any_value(f.unit) AS printed_unit
+        FROM facts f JOIN documents d USING (doc_id)
+        WHERE f.table_kind = 'budget_summary' AND f.column_id = 'amount'
+          AND f.row_name IN ('收入总计', '支出总计', '总计')
+        GROUP BY ALL""",
+    "v_spending_by_function": """
+        -- 支出 by 功能分类 类 (3-digit code) per document, in 万元
+        SELECT department, year, doc_id, code, row_name AS function_class,
+               max(value_wan) FILTER (WHERE column_id = 'total') AS total_wan,
+               max(value_wan) FILTER (WHERE column_id = 'basic') AS basic_wan,
+               max(value_wan) FILTER (WHERE column_id = 'project') AS project_wan
+        FROM facts
+        WHERE table_kind = 'expenditure_summary' AND length(code) = 3
+        GROUP BY ALL""",
+    "v_reasons_by_category": """
+        SELECT r.category, d.year, count(*) AS reasons,
+               count(DISTINCT (r.doc_id, r.change_no)) AS changes,
+               count(DISTINCT r.doc_id) AS documents
+        FROM reasons r JOIN documents d USING (doc_id)
+        GROUP BY ALL""",
+    "v_findings_by_check": """
+        SELECT "check", severity, count(*) AS findings, count(DISTINCT doc_id) AS documents
+        FROM findings
+        GROUP BY ALL""",
+    "v_run_status": """
+        SELECT status, coalesce(reason, '') AS reason, count(*) AS documents
+        FROM run_documents
+        GROUP BY ALL""",
+}
+
+
+def _arrow_table(columns: list[str], rows: list[dict[str, Any]], notes: list[str], name: str):
+    import pyarrow as pa
+
+    arrays, fields = [], []
+    for col in columns:
+        values = [r.get(col) for r in rows]
+        typed = _typed_array(col, values)
+        if typed is None:  # does not fit DECIMAL(38,6): keep the exact text
+            notes.append(f"{name}.{col}: a value does not fit {DECIMAL_TYPE}; stored as VARCHAR")
+            typed = pa.array([None if v is None else str(v) for v in values], pa.string())
+        arrays.append(typed)
+        fields.append(pa.field(col, typed.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _typed_array(col: str, values: list[Any]):
+    import pyarrow as pa
+
+    if col in DECIMAL_COLUMNS:
+        try:
+            return pa.array(
+                [None if v in (None, "") else Decimal(str(v)) for v in values], pa.decimal128(38, 6)
+            )
+        except (pa.ArrowInvalid, ArithmeticError):
+            return None
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, bool) for v in present) and present:
+        return pa.array(values, pa.bool_())
+    if (present or col in INT_COLUMNS) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in present
+    ):
+        return pa.array(values, pa.int64())
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return pa.array(values, pa.float64())
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _atomic_path(path: Path) -> tuple[Path, Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(tmp), path
+
+
+def write_parquet(path: Path, table) -> None:
+    import pyarrow.parquet as pq
+
+    tmp, final = _atomic_path(path)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
+    """Build the database beside its final name, then rename: readers never see half a file."""
+    import duckdb
+
+    tmp, final = _atomic_path(path)
+    tmp.unlink()  # duckdb creates the file itself
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, arrow in tables.items():
+                con.register("_src", arrow)
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
+                con.unregister("_src")
+            for name, sql in VIEWS.items():
+                con.execute(f"CREATE VIEW {name} AS {sql}")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def build_outputs(
+    run_dir: Path, docs: Iterable[BudgetDocument], run_documents: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb``; returns row counts
+    and notes for the manifest."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
+    for doc in docs:
+        for name, row_fn in TIDY_TABLES.items():
+            rows[name].extend(row_fn(doc))
+    notes: list[str] = []
+    arrow_tables = {}
+    for name in TIDY_TABLES:
+        columns = tidy_columns(name)
+        write_csv(run_dir / "tables" / f"{name}.csv", columns, rows[name])
+        arrow_tables[name] = _arrow_table(columns, rows[name], notes, name)
+        write_parquet(run_dir / "tables" / f"{name}.parquet", arrow_tables[name])
+    run_rows = [{c: d.get(c) for c in RUN_DOCUMENT_COLUMNS} for d in run_documents]
+    arrow_tables["run_documents"] = _arrow_table(RUN_DOCUMENT_COLUMNS, run_rows, notes, "run_documents")
+    write_duckdb(run_dir / "corpus.duckdb", arrow_tables)
+    return {
+        "tables": {name: len(r) for name, r in rows.items()},
+        "numeric_type": DECIMAL_TYPE,
+        "views": list(VIEWS),
+        "notes": notes,
+    }

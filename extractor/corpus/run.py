@@ -1,0 +1,215 @@
+"""One research run: discover, extract what is not done yet, journal it, build the outputs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from extractor.corpus.discover import InputFile, discover
+from extractor.corpus.executors import execute
+from extractor.corpus.journal import Journal
+from extractor.corpus.manifest import (
+    MANIFEST_FORMAT,
+    fingerprint,
+    git_commit,
+    llm_seen,
+    now,
+    package_versions,
+    prompt_templates,
+    read_manifest,
+    totals,
+    write_manifest,
+)
+from extractor.corpus.outputs import build_outputs
+from extractor.corpus.worker import Task
+from extractor.export import TIDY_TABLES, atomic_write_text
+from schemas import BudgetDocument
+
+LLM_MODES = ("off", "auto")
+
+
+class RunError(Exception):
+    """A run that cannot start (e.g. RUN_DIR belongs to another input or other settings)."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    input_dir: Path
+    run_dir: Path
+    workers: int = 2
+    executor: str = "process"
+    max_pages: int | None = 400
+    timeout_s: float | None = 300.0
+    llm: str = "off"
+    progress: bool = True
+
+    def result_settings(self) -> dict[str, Any]:
+        """The settings a document's result depends on: a resumed run must keep them."""
+        return {"max_pages": self.max_pages, "timeout_s": self.timeout_s, "llm": self.llm}
+
+
+def llm_config(mode: str) -> Any:
+    """``--llm`` → the settings object handed to ``extract`` (opaque here, pickled to the workers).
+
+    ``extract`` takes no LLM settings yet, so both modes pass nothing; once it does, ``auto``
+    becomes ``extractor.llm.config.load_settings()`` here (its key never reaches the manifest:
+    only the mode string is recorded)."""
+    if mode not in LLM_MODES:
+        raise RunError(f"--llm {mode!r}: choose from {', '.join(LLM_MODES)}")
+    return None
+
+
+def _is_done(entry: dict[str, Any] | None, f: InputFile, docs_dir: Path) -> bool:
+    if entry is None or entry.get("sha256") != f.sha256:
+        return False
+    # An ok entry counts only while its JSON is there (deleted by hand → extract again).
+    return not entry["status"].startswith("ok") or (docs_dir / f"{entry['doc_id']}.json").exists()
+
+
+def _base_entry(f: InputFile) -> dict[str, Any]:
+    return {"doc_id": f.doc_id, "relpath": f.relpath, "sha256": f.sha256, "size": f.size}
+
+
+def _outputs_exist(run_dir: Path) -> bool:
+    names = [f"tables/{n}.{ext}" for n in TIDY_TABLES for ext in ("csv", "parquet")] + ["corpus.duckdb"]
+    return all((run_dir / n).exists() for n in names)
+
+
+def run_corpus(s: RunSettings) -> dict[str, Any]:
+    """Run (or resume) a corpus extraction into ``s.run_dir``; returns the manifest.
+
+    A finished run started again writes nothing.
+    """
+    input_dir, run_dir = s.input_dir.resolve(), s.run_dir
+    if not input_dir.is_dir():
+        raise RunError(f"{s.input_dir}: not a directory")
+    llm = llm_config(s.llm)
+    previous = read_manifest(run_dir)
+    if previous is not None:
+        if previous.get("input_dir") != str(input_dir):
+            raise RunError(f"{run_dir} holds a run of {previous.get('input_dir')}; use another --out")
+        if previous.get("settings") != s.result_settings():
+            raise RunError(
+                f"{run_dir} was run with {previous.get('settings')}, now {s.result_settings()}: "
+                "results would mix; use another --out"
+            )
+    files = discover(input_dir)
+    docs_dir = run_dir / "docs"
+    for folder in (run_dir, docs_dir, run_dir / "tables"):
+        for tmp in folder.glob(".*.tmp*"):  # left by a kill inside an atomic write
+            tmp.unlink()
+    journal = Journal(run_dir / "journal.jsonl")
+    done = journal.read()
+    todo = [f for f in files if f.duplicate_of is None and not _is_done(done.get(f.relpath), f, docs_dir)]
+
+    sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
+    started_at = previous["started_at"] if previous else now()
+    if todo:
+        session = {
+            "started_at": now(),
+            "executor": s.executor,
+            "workers": s.workers,
+            "git_commit": git_commit(),
+            "documents": len(todo),
+        }
+        header = _header(s, input_dir, started_at, [*sessions, session])
+        write_manifest(run_dir, {**header, "status": "running"})
+        start = time.perf_counter()
+        done.update(_extract(s, todo, llm, journal, docs_dir))
+        session["ended_at"] = now()
+        session["seconds"] = round(time.perf_counter() - start, 3)
+        sessions.append(session)
+
+    by_doc_id = {f.relpath: f.doc_id for f in files}
+    entries: list[dict[str, Any]] = []
+    for f in files:
+        if f.duplicate_of is not None:
+            reason = f"duplicate of {f.duplicate_of}"
+            dup = {"status": "skipped", "reason": reason, "duplicate_of": by_doc_id[f.duplicate_of]}
+            entries.append({**_base_entry(f), **dup})
+        else:
+            entries.append(done[f.relpath])
+    fp = fingerprint(entries)
+    if (
+        not todo
+        and previous
+        and previous.get("outputs", {}).get("fingerprint") == fp
+        and _outputs_exist(run_dir)
+    ):
+        return previous  # nothing new: leave every file as it is
+
+    ok = [e for e in entries if e["status"].startswith("ok")]
+    docs = (
+        BudgetDocument.model_validate_json((docs_dir / f"{e['doc_id']}.json").read_text(encoding="utf-8"))
+        for e in sorted(ok, key=lambda e: e["doc_id"])
+    )
+    outputs = {**build_outputs(run_dir, docs, entries), "fingerprint": fp}
+    models, used_prompts = llm_seen(entries)
+    manifest = {
+        **_header(s, input_dir, started_at, sessions),
+        "status": "finished",
+        "finished_at": sessions[-1].get("ended_at") if sessions else now(),
+        "run_time_s": round(sum(x.get("seconds", 0) for x in sessions), 3),
+        "model": ", ".join(models) or None,
+        "prompt_versions": used_prompts,
+        "prompt_templates": prompt_templates(),
+        "totals": totals(entries),
+        "outputs": outputs,
+        "documents": entries,
+    }
+    write_manifest(run_dir, manifest)
+    return manifest
+
+
+def _header(
+    s: RunSettings, input_dir: Path, started_at: str, sessions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "input_dir": str(input_dir),
+        "settings": s.result_settings(),
+        "config": {"executor": s.executor, "workers": s.workers, **s.result_settings()},
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "started_at": started_at,
+        "sessions": sessions,
+    }
+
+
+def _extract(
+    s: RunSettings, todo: list[InputFile], llm: Any, journal: Journal, docs_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
+    files = {str(f.path): f for f in todo}
+    tasks = [
+        Task(path=str(f.path), doc_id=f.doc_id, max_pages=s.max_pages, timeout_s=s.timeout_s, llm=llm)
+        for f in todo
+    ]
+    new: dict[str, dict[str, Any]] = {}
+    stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
+    bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
+    with bar:
+        for task, outcome in execute(s.executor, tasks, s.workers):
+            f = files[task.path]
+            entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
+            if outcome.document_json is not None:
+                atomic_write_text(docs_dir / f"{f.doc_id}.json", outcome.document_json)
+            journal.append(entry)
+            new[f.relpath] = entry
+            usage = entry.get("llm") or {}
+            if entry["status"].startswith("ok"):
+                stats["pages"] += entry.get("pages") or 0
+            stats["llm_calls"] += usage.get("calls", 0)
+            stats["tokens"] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+            if entry["status"] in ("failed", "skipped"):
+                stats[entry["status"]] += 1
+            bar.set_postfix(stats, refresh=False)
+            bar.update()
+    return new
+
+
+__all__ = ["RunError", "RunSettings", "run_corpus"]

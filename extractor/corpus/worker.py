@@ -1,0 +1,177 @@
+"""The per-document work of a run, the same for every executor.
+
+``run_document`` runs ``process_document`` in a child process and kills it at the time limit, so
+one file can never stall a worker: a hard kill, because pdfminer can spend minutes inside one page.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import ExtractionError
+from extractor.export import document_json
+from extractor.pipeline import extract
+
+NOTABLE_SEVERITIES = ("material", "warning", "error")
+"""A document with a finding of one of these severities is ``ok_with_findings``; rounding-only is ``ok``."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs for one document (picklable, no open handles)."""
+
+    path: str
+    doc_id: str
+    max_pages: int | None = None
+    timeout_s: float | None = None
+    llm: Any = None  # opaque LLM settings, passed to extract() untouched (None: no LLM layer)
+    start_method: str = "fork"
+
+
+@dataclass
+class Outcome:
+    """A document's result: its manifest fields and, when extracted, its JSON."""
+
+    entry: dict[str, Any]
+    document_json: str | None = field(default=None, repr=False)
+
+
+def count_pages(path: Path) -> int | None:
+    """Pages of a PDF (pdfium: cheap, before pdfminer reads anything) or form-feed pages of a text.
+
+    None when unknown; a file pdfium cannot open is left to ``extract`` to name the reason.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if head.lstrip().startswith(b"%PDF"):
+        import pypdfium2
+
+        try:
+            pdf = pypdfium2.PdfDocument(str(path))
+        except Exception:
+            return None
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    data = path.read_bytes()
+    return data.count(b"\f") + 1 if b"\f" in data else None
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is KiB on Linux, bytes on macOS.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(rss / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
+
+
+def _status(doc_findings: Counter[str]) -> str:
+    return "ok_with_findings" if any(doc_findings[s] for s in NOTABLE_SEVERITIES) else "ok"
+
+
+def process_document(task: Task) -> Outcome:
+    """Page limit, then ``extract``; every failure becomes an entry, never an exception."""
+    start = time.perf_counter()
+    path = Path(task.path)
+
+    def done(**fields: Any) -> dict[str, Any]:
+        return {
+            **fields,
+            "seconds": round(time.perf_counter() - start, 3),
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+
+    try:
+        pages = count_pages(path)
+        if task.max_pages is not None and pages is not None and pages > task.max_pages:
+            reason = f"too many pages ({pages} > limit {task.max_pages})"
+            return Outcome(done(status="skipped", reason=reason, pages=pages))
+        # The LLM hook: settings are passed only when given, so extract() needs no llm parameter yet.
+        kwargs = {"llm": task.llm} if task.llm is not None else {}
+        doc = extract(path, doc_id=task.doc_id, **kwargs)
+    except ExtractionError as exc:
+        # ingest's own page limit (MAX_PAGES) is a skip like ours, not a broken file
+        status = "skipped" if exc.reason.startswith("too many pages") else "failed"
+        return Outcome(done(status=status, reason=exc.reason))
+    except Exception as exc:  # a bug on one file must not stop the run
+        return Outcome(done(status="failed", reason=f"internal error: {type(exc).__name__}: {exc}"))
+    severities = Counter(f.severity for f in doc.findings)
+    usage = doc.narrative.llm.usage
+    entry = done(
+        status=_status(severities),
+        reason=None,
+        pages=doc.meta.page_count,
+        department=doc.meta.department,
+        year=doc.meta.year,
+        doc_kind=doc.meta.doc_kind,
+        tables=len(doc.tables),
+        facts=sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None),
+        findings=dict(sorted(severities.items())),
+        llm={
+            "status": doc.narrative.llm.status,
+            "model": doc.narrative.llm.model,
+            "prompt_versions": doc.narrative.llm.prompt_versions,
+            "calls": usage.calls,
+            "cache_hits": usage.cache_hits,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+        },
+    )
+    return Outcome(entry, document_json(doc))
+
+
+def _child(task: Task, conn: Any) -> None:
+    conn.send(process_document(task))
+    conn.close()
+
+
+def run_document(task: Task) -> Outcome:
+    """``process_document`` in a child process, killed when ``task.timeout_s`` runs out.
+
+    ``start_method`` is "fork" in single-threaded pool workers (cheap: modules already imported)
+    and "forkserver" where the caller has threads (Ray workers), where fork is unsafe.
+    """
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context(task.start_method)
+    if task.start_method == "forkserver":
+        # the server imports the extractor once; each child is then a cheap fork of it
+        ctx.set_forkserver_preload([__name__])
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(task, sender), daemon=True)
+    child.start()
+    sender.close()  # so a dead child shows up as EOF here
+    outcome: Outcome | None = None
+    timed_out = False
+    try:
+        if receiver.poll(task.timeout_s):
+            try:
+                outcome = receiver.recv()
+            except EOFError:
+                outcome = None
+        else:
+            timed_out = True
+    finally:
+        if child.is_alive() and outcome is None:
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome is not None:
+        return outcome
+    seconds = round(time.perf_counter() - start, 3)
+    if timed_out:
+        return Outcome(
+            {"status": "skipped", "reason": f"timeout (> {task.timeout_s:g} s)", "seconds": seconds}
+        )
+    return Outcome(
+        {
+            "status": "failed",
+            "reason": f"worker process died (exit code {child.exitcode})",
+            "seconds": seconds,
+        }
+    )

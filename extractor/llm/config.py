@@ -1,0 +1,79 @@
+"""Which OpenAI-compatible endpoint the LLM layer talks to, and how.
+
+Settings come from a TOML file (``--llm-config``, or ``budget-extract.toml`` in the working
+directory, table ``[llm]``) and are overridden by the environment:
+
+    OPENAI_BASE_URL      endpoint, e.g. https://api.deepseek.com/v1, http://127.0.0.1:8000/v1
+    OPENAI_API_KEY       key (any string for local servers)
+    BUDGET_EXTRACT_MODEL model name (also OPENAI_MODEL)
+    BUDGET_EXTRACT_MODE  tools | json_schema | json | md_json | json_object_schema
+
+With neither a base URL nor a key, no endpoint is configured and the rules run alone.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+LlmMode = Literal["tools", "json_schema", "json", "md_json", "json_object_schema"]
+"""How structured output is asked for. ``tools``: function calling (OpenAI); ``json_schema``:
+OpenAI's strict response_format; ``json``: response_format json_object with the schema in the
+prompt (DeepSeek, most servers); ``md_json``: schema in the prompt, JSON in a code block (servers
+with no JSON mode); ``json_object_schema``: ``{"type": "json_object", "schema": …}``, grammar-
+constrained JSON on llama.cpp-style servers."""
+
+DEFAULT_CONFIG = Path("budget-extract.toml")
+
+
+class LlmSettings(BaseModel):
+    """Endpoint, model and behaviour of the LLM layer."""
+
+    base_url: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
+    model: str = "gpt-4o-mini"
+    mode: LlmMode = "json"
+    timeout_s: float = 60.0
+    max_retries: int = Field(default=3, description="transport retries (429, 5xx, timeouts) with backoff")
+    max_reasks: int = Field(default=1, description="re-asks after an answer fails validation")
+    temperature: float = 0.0
+    cache_dir: Path | None = Field(default=Path(".cache/llm"), description="None disables the cache")
+    offline: bool = Field(default=False, description="answer only from the cache; a miss is a failure")
+
+    @property
+    def endpoint_host(self) -> str | None:
+        """The endpoint without path or credentials, for reports."""
+        if not self.base_url:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.base_url)
+        return parts.hostname and f"{parts.scheme}://{parts.hostname}" + (
+            f":{parts.port}" if parts.port else ""
+        )
+
+
+def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> LlmSettings | None:
+    """Settings from the config file and environment, or None when no endpoint is configured."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, object] = {}
+    path = config_file or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if path is not None:
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh).get("llm", {}))
+    for key, var in (
+        ("base_url", "OPENAI_BASE_URL"),
+        ("api_key", "OPENAI_API_KEY"),
+        ("model", "OPENAI_MODEL"),
+        ("model", "BUDGET_EXTRACT_MODEL"),
+        ("mode", "BUDGET_EXTRACT_MODE"),
+    ):
+        if env.get(var):
+            values[key] = env[var]
+    if not values.get("base_url") and not values.get("api_key"):
+        return None
+    return LlmSettings.model_validate(values)

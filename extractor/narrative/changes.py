@@ -1,0 +1,704 @@
+"""Change statements: sentences that explain an amount against last year.
+
+The templates print them as "<subject> <amount>万元，占 x%，比上年预算增加 d 万元，增长 g%，主要
+原因是…", "<item>… 2025年当年预算执行数为 p 万元，2026年预算安排 a 万元，比2025年预算执行数
+减少 g%。主要原因是：…", "…与上年持平", "<subject>未安排", and in 决算 "与 2023 年度相比，<subject>
+减少 d 万元". Every statement is found from its comparison phrase (the anchor); the subject and
+amount are read leftwards to the start of the clause or numbered item, the reason rightwards up
+to the next statement or heading. Numbers not printed stay None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractor.codes import FUNCTIONAL_CLASSES, join_code
+from extractor.money import parse_number, to_wan
+from extractor.narrative.reasons import split_reasons
+from extractor.narrative.text import _PARAGRAPH_START, NarrativeText
+from extractor.validate import row_ref
+from schemas import Table, TableKind
+from schemas.narrative import ChangeSection, ChangeStatement, ComparisonBase, SubjectKind
+
+NUM = r"\d[\d,]*(?:\.\d+)?"
+_UP, _DOWN = "增加|增长|上升|提高", "减少|下降|降低|减小"
+_FLAT = "基本持平|持平|保持不变|没有变化|无变化|一致"
+_BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|年初预算数?|预算数|预算|决算数|决算)?"
+# "比上年预算" / "与2025年预算" / "较2023年度" … then a direction.
+_ANCHOR = re.compile(
+    rf"(?P<prep>比|较|与|同)\s*(?P<base>{_BASE})\s*(?:相比|相较)?\s*[，,]?\s*"
+    rf"(?P<dir>{_UP}|{_DOWN}|{_FLAT})"
+)
+# "与 2023 年度相比，<subject>减少 d 万元": the subject follows the comparison.
+_ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*年度)\s*相比\s*[，,]")
+# Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元".
+_BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={NUM}\s*(?:万元|元))")
+_AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|元)")
+_NOT_ARRANGED = re.compile(
+    r"(?:^|(?<=[。；;\n]))(?P<subj>[^，。；;\n\d]{2,40}?)(?:均)?未安排[。；;]?(?=\n|$)"
+)
+_CARRYOVER_NONE = re.compile(r"没有(?P<subj>上年结转结余)(?:预算)?安排的\s*支\s*出")
+# "X增加的主要原因是R" on its own, after the statements it explains.
+_STANDALONE = re.compile(
+    rf"(?:^|(?<=[。\n]))(?P<what>[^，。；\n]{{2,40}}?)(?P<dir>{_UP}|{_DOWN}|变化|变动)的主要原因(?:是|为)?[:：]?"
+)
+# What may sit between a comparison and its "主要原因".
+_REASON_INTRO = re.compile(
+    r"[，,。.；;\s]*(?:(?:决算数)?(?:小于|大于|低于|高于|超过)(?:年初)?预算数?的|(?:增加|减少|增长|下降|变化)的)?"
+    r"主要原因(?:是|为|在于)?\s*[:：]?\s*"
+)
+_ENUMERATOR = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+\s*[、.．]|[①-⑳])\s*"
+)
+_YEAR = re.compile(r"\d{4}\s*年度?(?:的)?")
+_GENERIC_SUBJECT = re.compile(
+    r"^(?:当年)?(?:预算|预算数|预算安排|预算执行数?|执行数|年初预算数?|决算|决算数|支出决算|安排|合计|总计)?(?:为|是)?$"
+)
+_FUNCTIONAL = re.compile(r"[（(]\s*\d*\s*类\s*[)）]")
+_FUNCTIONAL_PART = re.compile(
+    r"(?P<name>[^（()）“”\"]+?)\s*[（(]\s*(?P<code>\d*)\s*(?P<level>类|款|项)\s*[)）]"
+)
+_THREE_PUBLIC_ITEM = re.compile(r"因公出国|公务用车|公务接待")
+_SENTENCE_END = "。！？!?"
+
+
+@dataclass
+class _Anchor:
+    """A comparison found in the text, before its subject and reason are attached."""
+
+    start: int  # where the comparison phrase starts
+    end: int  # after its numbers
+    base: ComparisonBase | None
+    sign: int  # +1 增加, -1 减少, 0 持平
+    delta: Decimal | None = None
+    delta_unit: str | None = None
+    growth: Decimal | None = None
+    subject_after: tuple[int, int] | None = None  # 决算 "与…相比，<subject>减少"
+
+
+def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
+    raw = re.sub(r"\s+", "", raw)
+    if "执行" in raw:
+        return "上年预算执行数"
+    if "年初预算" in raw or (doc_kind == "final_accounts" and raw in ("预算", "预算数")):
+        return "年初预算"  # 决算: "决算数与预算数基本持平" compares with the 年初预算
+    if "决算" in raw:
+        return "上年决算"
+    if "预算" in raw:
+        return "上年预算"
+    if raw or doc_kind:
+        return "上年决算" if doc_kind == "final_accounts" else "上年预算"
+    return None
+
+
+def _sign(word: str) -> int:
+    return 1 if re.fullmatch(_UP, word) else -1 if re.fullmatch(_DOWN, word) else 0
+
+
+def _numbers_after(text: str, pos: int, sign: int) -> tuple[int, Decimal | None, str | None, Decimal | None]:
+    """After a direction word: "d 万元，增长 g%" or "g%". Returns (end, delta, unit, growth)."""
+    delta = unit = growth = None
+    m = re.compile(rf"\s*(?P<num>{NUM})\s*(?P<unit>万元|元|%)").match(text, pos)
+    if m is None:
+        return pos, None, None, None
+    value = parse_number(m["num"])
+    if m["unit"] == "%":
+        return m.end(), None, None, None if value is None else sign * value
+    delta, unit, pos = (None if value is None else sign * value), m["unit"], m.end()
+    g = re.compile(rf"\s*[，,]?\s*(?P<dir>{_UP}|{_DOWN})\s*(?P<num>{NUM})\s*%").match(text, pos)
+    if g:
+        gv = parse_number(g["num"])
+        growth = None if gv is None else _sign(g["dir"]) * gv
+        pos = g.end()
+    return pos, delta, unit, growth
+
+
+def _starts_paragraph(text: str, i: int) -> bool:
+    """Does a numbered item or heading start at ``i``? (``^`` of a compiled pattern only
+    matches at the real string start, hence the slice.)"""
+    head = text[i : i + 40]
+    return bool(_PARAGRAPH_START.match(head) or _HEADING.match(head))
+
+
+def _is_hard_break(text: str, i: int) -> bool:
+    """Is the newline at ``i`` a real paragraph end (not a wrapped line)?"""
+    prev = text[:i].rstrip(" ")[-1:] if i else ""
+    if prev in "。；;：:！？!?" or _starts_paragraph(text, i + 1):
+        return True
+    line = text[text.rfind("\n", 0, i) + 1 : i]
+    return bool(_HEADING.match(line) and re.search(r"(说明|情况|概况)$", line))  # a heading line
+
+
+def _clause_start(text: str, pos: int, floor: int = 0) -> int:
+    """Start of the clause that ends at ``pos``: after 。；： or a real paragraph break."""
+    i = pos - 1
+    while i >= floor:
+        ch = text[i]
+        if ch in "。；;：:" or (ch == "\n" and _is_hard_break(text, i)):
+            return i + 1
+        i -= 1
+    return max(floor, 0)
+
+
+def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
+    out: list[_Anchor] = []
+    for m in _ANCHOR.finditer(text):
+        sign = _sign(m["dir"])
+        end, delta, unit, growth = _numbers_after(text, m.end(), sign)
+        if sign and end == m.end():
+            continue  # "比上年增加 6 人": not a money comparison
+        out.append(_Anchor(m.start(), end, _base_of(m["base"], doc_kind), sign, delta, unit, growth))
+    for m in _ANCHOR_AFTER.finditer(text):
+        d = re.compile(rf"(?P<subj>[^，。；]{{1,30}}?)(?P<dir>{_UP}|{_DOWN}|{_FLAT})").match(text, m.end())
+        if d is None:
+            continue
+        sign = _sign(d["dir"])
+        end, delta, unit, growth = _numbers_after(text, d.end(), sign)
+        out.append(
+            _Anchor(
+                m.start(),
+                end,
+                _base_of(m["base"], doc_kind) if "预算" in m["base"] else _base_of("", doc_kind),
+                sign,
+                delta,
+                unit,
+                growth,
+                subject_after=(d.start("subj"), d.end("subj")),
+            )
+        )
+    taken = [(a.start, a.end) for a in out]
+    for m in _BARE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        sign = _sign(m["dir"])
+        end, delta, unit, growth = _numbers_after(text, m.end(), sign)
+        out.append(_Anchor(m.start(), end, None, sign, delta, unit, growth))
+    return sorted(out, key=lambda a: a.start)
+
+
+@dataclass
+class _Head:
+    """The subject part of a statement: where it starts, its name and printed amount."""
+
+    start: int
+    subject: str
+    amount: Decimal | None = None
+    unit: str | None = None
+    share: Decimal | None = None
+    previous: Decimal | None = None
+
+
+def _plausible_subject(subject: str) -> bool:
+    """A name, not a generic word or a run of numbers pulled in from a scrambled text layer
+    (digits are only allowed inside a functional code "（204类）")."""
+    if not subject or _GENERIC_SUBJECT.match(subject):
+        return False
+    return not re.search(r"\d", re.sub(r"[（(]\s*\d*\s*[类款项]\s*[)）]", "", subject))
+
+
+def _clean_subject(raw: str) -> str:
+    s = _ENUMERATOR.sub("", raw.replace("\n", "")).lstrip("、，, ")
+    s = re.sub(r"^\s*其中\s*[:：]?", "", s)
+    years = list(_YEAR.finditer(s))
+    if years:
+        s = s[years[-1].end() :]
+    s = re.sub(r"(?:为|是)$", "", s.strip()).strip()
+    if len(s) > 2 and s[0] in '“"' and s[-1] in '”"':
+        s = s[1:-1].strip()  # "“公共安全支出（类）…（项）”25.77万元": quoted name
+    return s
+
+
+def _parse_head(text: str, start: int, end: int) -> _Head:
+    """Subject, amount and share printed in ``text[start:end]`` (the clause before a comparison)."""
+    chunk = text[start:end]
+    head = _Head(start=start, subject="")
+    amount = _AMOUNT.search(chunk)
+    if amount is None:
+        head.subject = _clean_subject(chunk.split("，")[-1].split(",")[-1])
+        return head
+    before = chunk[: amount.start()]
+    head.subject = _clean_subject(re.split(r"[，,]", before)[-1])
+    head.amount, head.unit = parse_number(amount["num"]), amount["unit"]
+    share = re.search(rf"占[^，,。]{{0,12}}?(?P<num>{NUM})\s*%", chunk[amount.end() :])
+    if share:
+        head.share = parse_number(share["num"])
+    # "2025年当年预算执行数为 p 万元，2026年预算安排 a 万元": previous and current amounts.
+    prev = re.search(rf"(?:执行数|上年预算数?|年初预算数?)\s*为\s*(?P<num>{NUM})\s*(?:万元|元)", chunk)
+    if prev and _GENERIC_SUBJECT.match(head.subject):
+        head.previous = parse_number(prev["num"])
+        cur = re.search(
+            rf"(?:预算安排|预算数为|支出决算为|决算数为)\s*(?P<num>{NUM})\s*(?P<unit>万元|元)", chunk
+        )
+        head.amount, head.unit = (parse_number(cur["num"]), cur["unit"]) if cur else (None, None)
+    return head
+
+
+def _find_head(text: str, anchor_start: int, floor: int) -> _Head:
+    """The subject of the comparison at ``anchor_start``: its own clause, or — when that clause
+    only says "2026 年预算数为 …" — the numbered item heading a few clauses back."""
+    start = _clause_start(text, anchor_start, floor)
+    head = _parse_head(text, start, anchor_start)
+    if head.subject and not _GENERIC_SUBJECT.match(head.subject):
+        return head
+    own = head
+    pos = start
+    for _ in range(6):
+        if pos <= floor:
+            break
+        prev_start = _clause_start(text, pos - 1, floor)
+        clause = text[prev_start : pos - 1]
+        if (
+            _ENUMERATOR.match(clause)
+            or (prev_start > 0 and text[prev_start - 1] == "\n")
+            or prev_start == floor
+        ):
+            item = _parse_head(text, prev_start, pos - 1)
+            if item.subject and not _GENERIC_SUBJECT.match(item.subject):
+                item.previous = own.previous
+                if item.amount is None:
+                    item.amount, item.unit = own.amount, own.unit
+                return item
+        pos = prev_start
+    return own
+
+
+def _previous_mention(text: str, subject: str, before: int) -> tuple[Decimal, str] | None:
+    """The amount printed with ``subject`` shortly before (三公: "其中：因公出国（境）费 0.00 万元")."""
+    stem = re.sub(r"(预算数|预算|数)$", "", subject)
+    if len(stem) < 2:
+        return None
+    window = text[max(0, before - 800) : before]
+    loose = r"\s*".join(re.escape(ch) for ch in stem)  # the name may wrap over lines
+    pattern = re.compile(rf"{loose}\s*(?:预算数|预算|数)?\s*(?:为)?\s*(?P<num>{NUM})\s*(?P<unit>万元|元)")
+    hits = list(pattern.finditer(window))
+    if not hits:
+        return None
+    value = parse_number(hits[-1]["num"])
+    return (value, hits[-1]["unit"]) if value is not None else None
+
+
+# --- sections -------------------------------------------------------------------------------
+
+_HEADING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）])"
+)
+
+
+def _heading_section(heading: str) -> ChangeSection | None:
+    h = re.sub(r"\s+", "", heading)
+    rules: list[tuple[str, ChangeSection]] = [
+        (r"三公", "three_public"),
+        (r"运行经费", "admin_operation"),
+        (r"结转结余", "carryover"),
+        (r"一般公共预算(当年拨款|财政拨款支出)", "general_public_appropriation"),
+        (r"财政拨款收(入)?支", "fiscal"),
+        (r"收入(预算|决算)?(情况)?说明", "revenue"),
+        (r"支出(预算|决算)(情况)?说明", "expenditure"),
+    ]
+    for pattern, section in rules:
+        if re.search(pattern, h):
+            return section
+    return None
+
+
+def _sections(text: str) -> list[tuple[int, ChangeSection | None]]:
+    """(offset, section) at every heading paragraph; a top-level heading resets the section."""
+    out: list[tuple[int, ChangeSection | None]] = [(0, None)]
+    pos = 0
+    paras = text.split("\n")
+    for k, para in enumerate(paras):
+        m = _HEADING.match(para)
+        if m is None:
+            pos += len(para) + 1
+            continue
+        # A heading is short and says nothing itself (a 名词解释 entry "（八）机关运行经费：指…" is no heading).
+        body = para[m.end() :]
+        if m and len(para) <= 80 and not re.search(r"\d+(\.\d+)?\s*万?元|[。：:].", body):
+            nxt = paras[k + 1] if k + 1 < len(paras) else ""
+            # A heading wrapped over two lines ("…收入预算情" / "况说明") is classified whole.
+            wrapped = (
+                not _HEADING.match(nxt)
+                and para[-1:] not in "。；：:"
+                and (len(nxt) <= 15 or (len(nxt) <= 40 and re.search(r"(说明|情况)$", nxt)))
+                and not re.search(r"[，,]|\d\s*万?元", nxt)
+            )
+            section = _heading_section(para + nxt if wrapped else para)
+            top = not para.lstrip().startswith(("（", "("))
+            if section is not None or top:
+                out.append((pos, section))
+        pos += len(para) + 1
+    return out
+
+
+def _section_at(sections: list[tuple[int, ChangeSection | None]], offset: int) -> ChangeSection | None:
+    current = None
+    for start, section in sections:
+        if start > offset:
+            break
+        current = section
+    return current
+
+
+def _classify(subject: str, context: ChangeSection | None) -> tuple[ChangeSection, SubjectKind]:
+    s = re.sub(r"\s+", "", subject)
+    if _FUNCTIONAL.search(s) or re.search(r"[（(]\d*款[)）]", s):
+        return "functional_item", "functional_item"
+    if "三公" in s:
+        return "three_public", "three_public_total"
+    if _THREE_PUBLIC_ITEM.search(s) and context in (None, "three_public"):
+        return "three_public", "three_public_item"
+    if "机关运行经费" in s or "运行经费" in s and context == "admin_operation":
+        return "admin_operation", "admin_operation"
+    if "上年结转结余" in s or "结转结余" in s and context == "carryover":
+        return "carryover", "carryover"
+    section = context
+    if section in (None, "other", "admin_operation", "carryover", "three_public"):
+        if "收入" in s:
+            section = "revenue"
+        elif re.search(r"拨款支出|财政拨款", s):
+            section = "fiscal"
+        elif re.search(r"基本支出|项目支出|支出预算|支出决算", s):
+            section = "expenditure"
+        else:
+            section = "other"
+    if section == "revenue":
+        if "结转" in s or "结余" in s:
+            return section, "carryover"
+        if re.fullmatch(r"(部门)?(本年)?收入(预算|决算)?(合计|总计)?", s):
+            return section, "revenue_total"
+        return section, "revenue_source"
+    if "基本支出" in s:
+        return section, "basic_expenditure"
+    if "项目支出" in s:
+        return section, "project_expenditure"
+    if section == "expenditure":
+        return section, "expenditure_total" if re.search(r"支出(预算|决算)?(合计|总计)?$", s) else "other"
+    if section == "fiscal":
+        return section, "fiscal_total" if re.match(r"^财政拨款(收入)?支出", s) else "other"
+    if section == "three_public":
+        return section, "three_public_item"
+    return section, "other"
+
+
+# --- functional codes -------------------------------------------------------------------------
+
+
+def _norm_label(s: str) -> str:
+    return re.sub(r"[\s“”\"（）()]", "", s)
+
+
+def _functional_rows(tables: list[Table]) -> list:
+    """Functional-classification rows, the 一般公共预算支出表 first."""
+    order = [TableKind.general_public_expenditure, TableKind.expenditure_summary, TableKind.revenue_summary]
+    rows = []
+    for kind in order:
+        for t in tables:
+            if t.kind == kind and not t.empty:
+                rows += [r for r in t.rows if r.code and r.code_scheme != "economic" and not r.project]
+    return rows
+
+
+def resolve_functional(subject: str, tables: list[Table]) -> tuple[str | None, list[str]]:
+    """The functional code of "公共安全支出（204类）司法（06款）…（01项）" (printed digits) or of
+    "卫生健康支出（类）…（项）" (resolved level by level against the tables' rows by label), and
+    the matching row references."""
+    parts = list(_FUNCTIONAL_PART.finditer(subject))
+    if not parts:
+        return None, []
+    rows = _functional_rows(tables)
+    code: str | None = None
+    if all(p["code"] for p in parts):
+        code = join_code([p["code"] for p in parts])
+    else:
+        for p in parts:
+            name = _norm_label(p["name"])
+            width = {"类": 3, "款": 5, "项": 7}[p["level"]]
+            candidates = [
+                r.code
+                for r in rows
+                if r.code
+                and len(r.code) == width
+                and _norm_label(r.label) == name
+                and (code is None or r.code.startswith(code))
+            ]
+            if p["level"] == "类" and not candidates and name in FUNCTIONAL_CLASSES:
+                candidates = [FUNCTIONAL_CLASSES[name]]
+            if not candidates:
+                code = None
+                break
+            code = candidates[0]
+    if code is None:
+        return None, []
+    refs: list[str] = []
+    first_kind = None
+    for t in tables:
+        if t.kind in (TableKind.general_public_expenditure, TableKind.expenditure_summary) and not t.empty:
+            if first_kind is not None and t.kind != first_kind:
+                continue
+            hits = [row_ref(r) for r in t.rows if r.code == code and not r.project]
+            if hits:
+                first_kind = t.kind
+                refs += [h for h in hits if h not in refs]
+    return code, refs
+
+
+def _three_public_rows(subject: str, tables: list[Table]) -> list[str]:
+    """Rows of a national-form 三公 table whose label names the same item."""
+    s = _norm_label(subject)
+    out = []
+    for t in tables:
+        if t.kind != TableKind.three_public or t.empty:
+            continue
+        exact = [r for r in t.rows if _norm_label(r.label) == s]
+        near = [r for r in t.rows if len(_norm_label(r.label)) >= 4 and _norm_label(r.label) in s]
+        out += [row_ref(r) for r in exact or near]
+    return out
+
+
+# --- reasons ----------------------------------------------------------------------------------
+
+
+def _full_line(text: NarrativeText, offset: int) -> bool:
+    """Does the source line holding ``offset`` run to the right margin (so a 。 at its end may
+    be a wrap, not a paragraph end)?"""
+    line = text.line_at(offset)
+    bbox = line.provenance.bbox
+    same = [ln for ln in text.lines if ln.provenance.page == line.provenance.page]
+    if bbox is not None:
+        edge = max((ln.provenance.bbox[2] for ln in same if ln.provenance.bbox), default=bbox[2])
+        return bbox[2] >= edge - 2 * max(6.0, bbox[3] - bbox[1])
+    lengths = sorted(len(ln.text.strip()) for ln in text.lines)
+    typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    return len(line.text.strip()) >= 0.9 * typical and typical >= 20
+
+
+def _reason_end(text: NarrativeText, start: int, limit: int) -> int:
+    """Where a reason starting at ``start`` ends: at ``limit`` (the next statement) or at a
+    paragraph that starts a new item or follows a full stop on a short line."""
+    s = text.text
+    i = start
+    while True:
+        nl = s.find("\n", i, limit)
+        if nl < 0:
+            return limit
+        if _starts_paragraph(s, nl + 1):
+            return nl
+        prev = s[:nl].rstrip()[-1:]
+        if prev in _SENTENCE_END and not (nl > 0 and _full_line(text, nl - 1)):
+            return nl
+        i = nl + 1
+
+
+def _trim_reason(s: str, a: int, b: int) -> tuple[int, int]:
+    """Drop surrounding blanks, a trailing "其中：" lead-in and trailing ，；."""
+    while b > a:
+        tail = s[a:b].rstrip()
+        b = a + len(tail)
+        m = re.search(r"其中\s*[:：]?$", tail)
+        if m:
+            b = a + m.start()
+            continue
+        if tail and tail[-1] in "，,；;：:\n":
+            b -= 1
+            continue
+        break
+    while a < b and s[a] in " \n":
+        a += 1
+    return a, b
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def _statement(
+    text: NarrativeText,
+    tables: list[Table],
+    section: ChangeSection,
+    kind: SubjectKind,
+    subject: str,
+    span: tuple[int, int],
+    status: str,
+    base: ComparisonBase | None = None,
+    amount: Decimal | None = None,
+    unit: str | None = None,
+    share: Decimal | None = None,
+    delta: Decimal | None = None,
+    growth: Decimal | None = None,
+    previous: Decimal | None = None,
+) -> ChangeStatement:
+    code, refs = resolve_functional(subject, tables) if kind == "functional_item" else (None, [])
+    if kind in ("three_public_total", "three_public_item"):
+        refs = _three_public_rows(subject, tables)
+    unit = unit or "万元"
+    values = {
+        "code": code,
+        "amount": amount,
+        "amount_wan": to_wan(amount, unit),  # type: ignore[arg-type]
+        "share_percent": share,
+        "delta": delta,
+        "delta_wan": to_wan(delta, unit),  # type: ignore[arg-type]
+        "growth_percent": growth,
+        "previous_amount": previous,
+        "base": base,
+    }
+    filled = {k: v for k, v in values.items() if v is not None}
+    return ChangeStatement(
+        section=section,
+        subject=subject,
+        subject_kind=kind,
+        unit=unit,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
+        statement_text=text.text[span[0] : span[1]].replace("\n", ""),
+        table_rows=refs,
+        origin={k: "rule" for k in ["section", "subject", "subject_kind", "status", *filled]},
+        provenance=text.provenance(*span),
+        **filled,
+    )
+
+
+def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None) -> list[ChangeStatement]:
+    """Every statement in ``text`` that explains an amount against last year (or states that
+    an item is not arranged), with its reasons, in document order."""
+    s = text.text
+    sections = _sections(s)
+    anchors = _find_anchors(s, doc_kind)
+    found: list[tuple[int, ChangeStatement, int, int]] = []  # (start, statement, reason floor, anchor end)
+    last_full: tuple[int, ComparisonBase | None] | None = None
+    starts: list[int] = []
+    for a in anchors:
+        context = _section_at(sections, a.start)
+        if a.subject_after:
+            head = _Head(start=a.start, subject=_clean_subject(s[a.subject_after[0] : a.subject_after[1]]))
+        else:
+            floor = max((st for st, _ in sections if st <= a.start), default=0)
+            head = _find_head(s, a.start, floor)
+        if not _plausible_subject(head.subject):
+            continue
+        # A comparison inside a reason ("主要原因是…比上年增加 5 万元") is not a statement.
+        between = s[head.start : a.start]
+        if "主要原因" in between or re.match(r"^\s*[一二三四五六七八九十]是", between):
+            continue
+        base = a.base
+        if base is None:  # bare "增加 d 万元" in a list: only after a full comparison nearby
+            if last_full is None or a.start - last_full[0] > 600 or "\n" in s[last_full[0] : a.start].strip():
+                continue
+            base = last_full[1]
+        else:
+            last_full = (a.end, base)
+        section, kind = _classify(head.subject, context)
+        subject = head.subject
+        if kind == "admin_operation":
+            subject = "机关运行经费" if "机关运行经费" in subject else subject
+        elif head.amount is None and subject.endswith("预算") and not subject.endswith("支出预算"):
+            subject = subject[: -len("预算")]  # "三公经费预算比上年预算…": the 预算 is the comparison's
+        amount, unit = head.amount, head.unit
+        if amount is None:
+            hit = _previous_mention(s, subject, head.start)
+            if hit:
+                amount, unit = hit
+        unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
+        stmt = _statement(
+            text,
+            tables,
+            section,
+            kind,
+            subject,
+            (head.start, a.end),
+            "unchanged" if unchanged else "changed",
+            base=base,
+            amount=amount,
+            unit=unit or a.delta_unit,
+            share=head.share,
+            delta=a.delta,
+            growth=a.growth,
+            previous=head.previous,
+        )
+        found.append((head.start, stmt, a.end, a.end))
+        starts.append(head.start)
+    for m in list(_NOT_ARRANGED.finditer(s)) + list(_CARRYOVER_NONE.finditer(s)):
+        subject = _clean_subject(m["subj"])
+        if not subject or re.search(r"购置|设备|车辆", subject):
+            continue
+        section, kind = _classify(subject, _section_at(sections, m.start()))
+        stmt = _statement(text, tables, section, kind, subject, (m.start(), m.end()), "not_arranged")
+        found = [f for f in found if not (f[1].status == "not_arranged" and f[1].subject == subject)]
+        found.append((m.start(), stmt, m.end(), m.end()))
+        starts.append(m.start())
+    found.sort(key=lambda f: f[0])
+    starts = sorted(set(starts) | {st for st, _ in sections})
+    standalone = list(_STANDALONE.finditer(s))
+    placed: list[tuple[int, ChangeStatement]] = []
+    for start, stmt, _, anchor_end in found:
+        if stmt.status != "not_arranged":
+            _attach_reason(text, stmt, start, anchor_end, starts, standalone)
+        placed.append((start, stmt))
+    _attach_standalone(text, placed, standalone)
+    return [stmt for _, stmt in placed]
+
+
+def _attach_reason(
+    text: NarrativeText,
+    stmt: ChangeStatement,
+    start: int,
+    pos: int,
+    starts: list[int],
+    standalone: list[re.Match[str]],
+) -> None:
+    """Read "主要原因是…" right after the comparison, up to the next statement or item."""
+    s = text.text
+    m = _REASON_INTRO.match(s, pos)
+    if m is None or any(
+        sm.start() <= m.start() < sm.end() or sm.start() < m.end() <= sm.end() for sm in standalone
+    ):
+        return
+    limit = min([st for st in starts if st > pos] + [len(s)])
+    limit = min([sm.start() for sm in standalone if sm.start() > pos] + [limit])
+    a, b = _trim_reason(s, m.end(), _reason_end(text, m.end(), limit))
+    if b <= a:
+        return
+    _set_reason(text, stmt, a, b, start)
+
+
+def _set_reason(text: NarrativeText, stmt: ChangeStatement, a: int, b: int, start: int | None) -> None:
+    """Fill the reason from ``text[a:b]``; a reason read in place also extends the statement
+    text (which then runs from ``start`` to the end of the reason)."""
+    reason = text.text[a:b].replace("\n", "")
+    stmt.reason_text = reason
+    stmt.reasons = split_reasons(reason, a, text)
+    stmt.origin["reason_text"] = "rule"
+    stmt.origin["reasons"] = "rule"
+    if start is not None:
+        stmt.statement_text = text.text[start:b].replace("\n", "")
+
+
+def _stem_matches(what: str, subject: str) -> bool:
+    """Does "财政拨款收入支出" (what the standalone reason explains) name ``subject``?"""
+    w = re.sub(r"\s+", "", what)
+    subj = re.sub(r"(预算|决算)$", "", re.sub(r"\s+", "", subject))
+    names = {w}
+    m = re.match(r"^(?P<head>.+?)收入(和|及|、)?支出(总计)?$", w)
+    if m:
+        names |= {f"{m['head']}收入", f"{m['head']}支出"}
+    return any(subj == n or subj == f"{n}总计" for n in names)
+
+
+def _attach_standalone(
+    text: NarrativeText, placed: list[tuple[int, ChangeStatement]], standalone: list[re.Match[str]]
+) -> None:
+    """Give "X增加的主要原因是R" to the earlier statements it names that have no reason yet."""
+    s = text.text
+    for m in standalone:
+        end = s.find("\n", m.end())
+        a, b = _trim_reason(s, m.end(), len(s) if end < 0 else end)
+        if b <= a:
+            continue
+        for start, stmt in placed:
+            if (
+                start < m.start()
+                and stmt.reason_text is None
+                and stmt.status == "changed"
+                and _stem_matches(m["what"], stmt.subject)
+            ):
+                _set_reason(text, stmt, a, b, None)

@@ -1,0 +1,307 @@
+"""Arithmetic checks on change statements → findings. Nothing is corrected.
+
+* ``growth_mismatch``: the printed growth % against delta / (amount − delta) (or against the
+  printed previous amount), allowing for the rounding of every printed number.
+* ``amount_mismatch``: an item whose heading amount differs from the "预算安排 a 万元" it repeats.
+* ``narrative_vs_table``: a stated amount against the table value of the same subject.
+* ``sum_mismatch``: parts against the whole where both are stated (text or table).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from extractor.money import CENT, parse_number, to_wan
+from extractor.validate import row_ref, table_ref
+from schemas import Finding, Row, Table, TableKind
+from schemas.narrative import ChangeStatement
+
+HUNDRED = Decimal(100)
+
+
+def _half_ulp(value: Decimal) -> Decimal:
+    """Half a unit of the last printed digit: "208.8" → 0.05, "686" → 0.5, "1.07" → 0.005."""
+    exp = value.as_tuple().exponent
+    return Decimal(5).scaleb(int(exp) - 1) if isinstance(exp, int) else CENT / 2
+
+
+def _growth_range(
+    prev: Decimal, cur: Decimal, e_prev: Decimal, e_cur: Decimal
+) -> tuple[Decimal, Decimal] | None:
+    """Range of (cur − prev) / prev × 100 when each printed value may be off by its rounding."""
+    lo_prev, hi_prev = prev - e_prev, prev + e_prev
+    if lo_prev <= 0:
+        return None
+    values = [(c - p) / p * HUNDRED for p in (lo_prev, hi_prev) for c in (cur - e_cur, cur + e_cur)]
+    return min(values), max(values)
+
+
+def _growth_finding(c: ChangeStatement) -> Finding | None:
+    if c.growth_percent is None or c.amount is None:
+        return None
+    if c.previous_amount is not None:
+        prev, e_prev = c.previous_amount, _half_ulp(c.previous_amount)
+    elif c.delta is not None:
+        prev, e_prev = c.amount - c.delta, _half_ulp(c.amount) + _half_ulp(c.delta)
+    else:
+        return None
+    if prev <= 0:
+        return None  # from nothing: templates print 100% (or nothing meaningful)
+    span = _growth_range(prev, c.amount, e_prev, _half_ulp(c.amount))
+    if span is None:
+        return None
+    g, e_g = c.growth_percent, _half_ulp(c.growth_percent)
+    lo, hi = span
+    if lo - e_g <= g <= hi + e_g:
+        return None
+    expected = ((c.amount - prev) / prev * HUNDRED).quantize(CENT)
+    # Off by at most one unit of the last printed digit (truncated instead of rounded): a slip.
+    severity = "rounding" if min(abs(g - lo), abs(g - hi)) <= 2 * e_g else "material"
+    return Finding(
+        check="growth_mismatch",
+        severity=severity,
+        rows=c.table_rows,
+        expected=expected,
+        actual=g,
+        message=f"{c.subject}: growth printed {g}%, but {prev} → {c.amount} is {expected}%",
+        provenance=c.provenance,
+    )
+
+
+def _amount_finding(c: ChangeStatement) -> Finding | None:
+    """ "<item> 208.8万元 … 2026年预算安排201.50万元": two different amounts for one item."""
+    if c.amount is None:
+        return None
+    m = re.search(r"预算安排\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)", c.statement_text)
+    if not m or m[2] != c.unit:
+        return None
+    repeated = parse_number(m[1])
+    if repeated is None or abs(repeated - c.amount) <= _half_ulp(repeated) + _half_ulp(c.amount):
+        return None
+    return Finding(
+        check="amount_mismatch",
+        severity="material",
+        rows=c.table_rows,
+        expected=c.amount,
+        actual=repeated,
+        message=f"{c.subject}: heading amount {c.amount}{c.unit} but the sentence says 预算安排{repeated}{c.unit}",
+        provenance=c.provenance,
+    )
+
+
+def _table(tables: list[Table], kind: TableKind) -> Table | None:
+    return next((t for t in tables if t.kind == kind and not t.empty and t.rows), None)
+
+
+def _total_row(table: Table) -> Row | None:
+    totals = [r for r in table.rows if r.is_total]
+    return totals[0] if totals else None
+
+
+def _cell_wan(table: Table, row: Row, column: str) -> Decimal | None:
+    for cell in row.cells:
+        if cell.column_id == column:
+            return cell.value_wan if cell.value_wan is not None else to_wan(cell.value, table.unit)
+    return None
+
+
+# Revenue sources as named in the text → the 收入总表 column holding them.
+_REVENUE_COLUMNS = [
+    (r"上级一般公共预算", "general_public_transfer"),
+    (r"上级政府性基金", "government_fund_transfer"),
+    (r"上级国有资本", "state_capital_transfer"),
+    (r"^一般公共预算", "general_public_budget"),
+    (r"^政府性基金", "government_fund"),
+    (r"^国有资本", "state_capital"),
+    (r"财政拨款结转", "fiscal_carryover"),
+    (r"单位资金", "unit_funds"),
+    (r"财政拨款收入", "fiscal_appropriation"),
+    (r"事业收入", "business_income"),
+    (r"经营收入", "operating_income"),
+    (r"其他收入", "other_income"),
+]
+_THREE_PUBLIC = [
+    (r"三公", r"^(合计|总计)$", "three_public_total"),
+    (r"因公出国", r"因公出国", "abroad"),
+    (r"公务接待", r"公务接待", "reception"),
+    (r"购置及运行", r"公务用车购置及运行", "vehicle"),
+    (r"购置", r"公务用车购置(费)?$", "vehicle_purchase"),
+    (r"运行", r"公务用车运行", "vehicle_operation"),
+]
+
+
+def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, str, Decimal | None] | None:
+    """The table cell stating the same amount as ``c``, if the document has one."""
+    kind = c.subject_kind
+    if kind == "functional_item" and c.code:
+        for tk in (TableKind.general_public_expenditure, TableKind.expenditure_summary):
+            t = _table(tables, tk)
+            row = next((r for r in t.rows if r.code == c.code and not r.project), None) if t else None
+            if t and row:
+                return t, row, "total", _cell_wan(t, row, "total")
+        return None
+    if c.section == "revenue":
+        t = _table(tables, TableKind.revenue_summary)
+        row = _total_row(t) if t else None
+        for pattern, column in _REVENUE_COLUMNS:
+            if (
+                t
+                and row
+                and re.search(pattern, c.subject)
+                and any(col.column_id == column for col in t.columns)
+            ):
+                return t, row, column, _cell_wan(t, row, column)
+        return None
+    if kind in ("basic_expenditure", "project_expenditure"):
+        tk = (
+            TableKind.expenditure_summary
+            if c.section == "expenditure"
+            else TableKind.general_public_expenditure
+        )
+        t = _table(tables, tk)
+        row = _total_row(t) if t else None
+        column = "basic" if kind == "basic_expenditure" else "project"
+        return (t, row, column, _cell_wan(t, row, column)) if t and row else None
+    if kind in ("three_public_total", "three_public_item", "admin_operation"):
+        t = _table(tables, TableKind.three_public)
+        if t is None:
+            return None
+        if kind == "admin_operation":
+            column = "admin_operation"
+            return (
+                (t, t.rows[0], column, _cell_wan(t, t.rows[0], column))
+                if t.columns and any(col.column_id == column for col in t.columns)
+                else None
+            )
+        for subject_pattern, label_pattern, column in _THREE_PUBLIC:
+            if not re.search(subject_pattern, c.subject):
+                continue
+            if any(col.column_id == column for col in t.columns):  # items as columns (Shanghai)
+                return t, t.rows[0], column, _cell_wan(t, t.rows[0], column)
+            row = next((r for r in t.rows if re.search(label_pattern, r.label)), None)
+            return (t, row, "total", _cell_wan(t, row, "total")) if row else None
+    return None
+
+
+def _table_findings(c: ChangeStatement, tables: list[Table]) -> Finding | None:
+    hit = _table_value(c, tables)
+    if hit is None:
+        return None
+    table, row, column, value = hit
+    stated = c.amount_wan if c.status != "not_arranged" else Decimal(0)
+    if stated is None:
+        return None
+    value = value or Decimal(0)  # a blank cell states nothing is arranged
+    tolerance = _half_ulp(c.amount) if c.amount is not None else CENT / 2
+    diff = abs(stated - value)
+    if diff <= tolerance:
+        return None
+    ref = table_ref(table)
+    return Finding(
+        check="narrative_vs_table",
+        severity="rounding" if diff <= CENT else "material",
+        tables=[ref],
+        rows=[row_ref(row)],
+        column=column,
+        expected=value,
+        actual=stated,
+        message=f"{c.subject}: text states {stated}万元, {ref} [{column}] has {value}万元",
+        provenance=c.provenance,
+    )
+
+
+def _sum_finding(
+    what: str, parts: list[ChangeStatement], whole: Decimal, field: str, tables: list[str]
+) -> Finding | None:
+    values = [getattr(p, field) for p in parts]
+    if not parts or any(v is None for v in values):
+        return None
+    total = sum(values, Decimal(0))
+    diff = abs(total - whole)
+    if diff == 0:
+        return None
+    return Finding(
+        check="sum_mismatch",
+        severity="rounding" if diff <= CENT * len(parts) else "material",
+        tables=tables,
+        expected=whole,
+        actual=total,
+        message=f"{what}: parts sum to {total}, the whole is {whole} (diff {total - whole:+})",
+        provenance=parts[0].provenance,
+    )
+
+
+def _pick(changes: list[ChangeStatement], section: str, kinds: tuple[str, ...]) -> list[ChangeStatement]:
+    return [
+        c for c in changes if c.section == section and c.subject_kind in kinds and c.status != "not_arranged"
+    ]
+
+
+def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None) -> list[Finding]:
+    out: list[Finding | None] = []
+    parts_kinds = ("basic_expenditure", "project_expenditure")
+    gpa = _pick(changes, "general_public_appropriation", parts_kinds)
+    spend = _pick(changes, "expenditure", parts_kinds)
+    functional = [c for c in changes if c.subject_kind == "functional_item" and c.code and len(c.code) == 7]
+    revenue = [c for c in changes if c.section == "revenue" and c.status != "not_arranged"]
+    wan = lambda cs, f: [c for c in cs if getattr(c, f) is not None]  # noqa: E731
+    if len(gpa) == 2 and functional:
+        for field, label in (("amount_wan", "amounts"), ("delta_wan", "changes")):
+            if len(wan(gpa, field)) == 2 and len(wan(functional, field)) == len(functional):
+                whole = sum((getattr(c, field) for c in gpa), Decimal(0))
+                out.append(
+                    _sum_finding(
+                        f"Σ functional items' {label} vs 基本+项目支出 (一般公共预算当年拨款)",
+                        functional,
+                        whole,
+                        field,
+                        [],
+                    )
+                )
+    if len(spend) == 2 and revenue and doc_kind != "final_accounts":  # 决算: income ≠ spending by design
+        for field, label in (("amount_wan", "amounts"), ("delta_wan", "changes")):
+            if len(wan(spend, field)) == 2 and len(wan(revenue, field)) == len(revenue):
+                whole = sum((getattr(c, field) for c in spend), Decimal(0))
+                out.append(
+                    _sum_finding(
+                        f"Σ revenue sources' {label} vs 基本+项目支出 (支出预算)", revenue, whole, field, []
+                    )
+                )
+    for parts, tk in ((gpa, TableKind.general_public_expenditure), (spend, TableKind.expenditure_summary)):
+        t = _table(tables, tk)
+        row = _total_row(t) if t else None
+        whole = _cell_wan(t, row, "total") if t and row else None
+        if len(parts) == 2 and whole is not None:
+            out.append(
+                _sum_finding(
+                    f"基本+项目支出 in the text vs {table_ref(t)} total",
+                    parts,
+                    whole,
+                    "amount_wan",
+                    [table_ref(t)],
+                )
+            )
+    total = next((c for c in changes if c.subject_kind == "three_public_total"), None)
+    items = [c for c in changes if c.subject_kind == "three_public_item" and c.status != "not_arranged"]
+    has_parts = any(re.search(r"购置费?$", c.subject) for c in items) and any(
+        re.search(r"运行", c.subject) and "购置" not in c.subject for c in items
+    )
+    items = [c for c in items if not ("购置及运行" in c.subject and has_parts)]
+    if total is not None and items:
+        for field in ("amount_wan", "delta_wan"):
+            whole = getattr(total, field)
+            if whole is not None:
+                out.append(_sum_finding(f"三公 items vs {total.subject} ({field})", items, whole, field, []))
+    return [f for f in out if f is not None]
+
+
+def check_changes(changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None) -> list[Finding]:
+    """Findings on the change statements of one document."""
+    out: list[Finding] = []
+    for c in changes:
+        for f in (_growth_finding(c), _amount_finding(c), _table_findings(c, tables)):
+            if f is not None:
+                out.append(f)
+    out += _sum_findings(changes, tables, doc_kind)
+    return out

@@ -1,0 +1,106 @@
+"""The narrative stage: change statements, reasons and projects, by rules and (optionally) the LLM."""
+
+from __future__ import annotations
+
+from extractor.llm.client import LlmClient
+from extractor.llm.prompts import prompt_versions
+from extractor.llm.tasks import LlmContext, indicators, policy_documents, split_reasons, unmatched_changes
+from extractor.narrative.changes import find_changes
+from extractor.narrative.checks import check_changes
+from extractor.narrative.merge import merge_policy_documents, merge_reasons
+from extractor.narrative.projects import find_projects
+from extractor.narrative.text import build_narrative_text
+from extractor.table_kinds import PERFORMANCE
+from extractor.validate import table_ref
+from schemas import Finding, LlmRun, Narrative, SourceLine, Table, TableRegion
+
+INDICATOR_CHUNK_LINES = 40  # lines of a flattened 绩效表 per call: keeps prompts short
+
+
+def extract_narrative(
+    text_lines: list[SourceLine],
+    tables: list[Table],
+    regions: list[TableRegion],
+    doc_kind: str | None,
+    llm: LlmClient | None = None,
+) -> tuple[Narrative, list[Finding]]:
+    """Rules first; then, if an endpoint is configured, the LLM refines and fills gaps.
+
+    ``tables`` and ``regions`` are parallel (one table per region); performance tables whose
+    grid was lost get their indicators from the LLM, in place.
+    """
+    text = build_narrative_text(text_lines)
+    changes = find_changes(text, tables, doc_kind)
+    projects, findings = find_projects(text, tables)
+    findings += check_changes(changes, tables, doc_kind)
+    narrative = Narrative(changes=changes, projects=projects)
+    if llm is None:
+        narrative.llm.notes.append("no LLM endpoint configured: rules only")
+        return narrative, findings
+    narrative.llm = _llm_run(llm)
+    findings += _with_llm(LlmContext(text, llm, narrative.llm.usage), narrative, tables, regions)
+    return narrative, findings
+
+
+def _llm_run(llm: LlmClient) -> LlmRun:
+    s = llm.settings
+    return LlmRun(
+        enabled=True,
+        status="ok",
+        model=s.model,
+        endpoint=s.endpoint_host,
+        mode=s.mode,
+        prompt_versions=prompt_versions(),
+    )
+
+
+def _with_llm(
+    ctx: LlmContext, narrative: Narrative, tables: list[Table], regions: list[TableRegion]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    reasons = split_reasons(ctx, narrative.changes)
+    for i, change in enumerate(narrative.changes):
+        findings += merge_reasons(change, reasons.get(i))
+    for project in narrative.projects:
+        if project.policy_basis:
+            merge_policy_documents(project, policy_documents(ctx, project.policy_basis))
+    covered = [span for c in narrative.changes if (span := ctx.grounder.find(c.statement_text))]
+    narrative.changes += unmatched_changes(ctx, covered)
+    for table, region in zip(tables, regions, strict=True):
+        if table.kind in PERFORMANCE and table.parse_status == "failed":
+            findings += _recover_indicators(ctx, table, region)
+    usage, run = ctx.usage, narrative.llm
+    if usage.failures:
+        run.status = "failed" if sum(usage.failures.values()) >= usage.calls > 0 else "partial"
+        findings.append(
+            Finding(
+                check="llm_fallback",
+                severity="warning",
+                message=f"LLM calls failed ({usage.failures}); the rules' results are used where it failed",
+            )
+        )
+    if usage.ungrounded_dropped:
+        run.notes.append(f"{usage.ungrounded_dropped} LLM items not found in the source text were dropped")
+    return findings
+
+
+def _recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> list[Finding]:
+    lines = [line.text for line in region.lines if line.text.strip()]
+    found = []
+    for b in range(0, len(lines), INDICATOR_CHUNK_LINES):
+        chunk = indicators(ctx, "\n".join(lines[b : b + INDICATOR_CHUNK_LINES]), table.provenance)
+        if chunk is None:
+            return []
+        found += chunk
+    table.indicators = found
+    table.parse_status = "partial"
+    ref = table_ref(table)
+    return [
+        Finding(
+            check="indicators_from_llm",
+            severity="warning",
+            tables=[ref],
+            message=f"{ref}: {len(found)} indicator rows rebuilt by the LLM from flattened text; check them",
+            provenance=table.provenance,
+        )
+    ]
