@@ -8,11 +8,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from extractor.labels import normalise_label
 from schemas import BudgetDocument
+from schemas.provenance import Provenance
 
 CellKey = tuple[str, str, str, str, str, int]
+V = TypeVar("V")
 
 
 def _row_key(
@@ -26,10 +29,10 @@ def _number(text: str) -> Decimal:
     return Decimal(re.sub(r"[,\s]", "", text))
 
 
-def _with_occurrence(items: list[tuple[tuple[str, str, str, str], str, Decimal]]) -> dict[CellKey, Decimal]:
+def _with_occurrence(items: list[tuple[tuple[str, str, str, str], str, V]]) -> dict[CellKey, V]:
     """Rows repeated under the same key (two "一般公共预算拨款" lines) are numbered in order."""
     seen: Counter[tuple[tuple[str, str, str, str], str]] = Counter()
-    out: dict[CellKey, Decimal] = {}
+    out: dict[CellKey, V] = {}
     for row_key, column, value in items:
         n = seen[(row_key, column)]
         seen[(row_key, column)] += 1
@@ -59,6 +62,18 @@ def predicted_cells(doc: BudgetDocument) -> dict[CellKey, Decimal]:
             for cell in row.cells:
                 if cell.value is not None:
                     items.append((key, cell.column_id, cell.value))
+    return _with_occurrence(items)
+
+
+def predicted_cell_provenance(doc: BudgetDocument) -> dict[CellKey, Provenance]:
+    """Where each cell of ``predicted_cells`` was read (same keys), for reports."""
+    items = []
+    for table in doc.tables:
+        for row in table.rows:
+            key = _row_key(table.kind.value, row.section, row.code, row.label, row.project)
+            for cell in row.cells:
+                if cell.value is not None:
+                    items.append((key, cell.column_id, cell.provenance))
     return _with_occurrence(items)
 
 

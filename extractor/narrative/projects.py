@@ -409,15 +409,13 @@ def _findings(
                     provenance=p.provenance,
                 )
             )
-        if p.table_row is None and p.performance_table is None:
-            where = (
-                "项目支出表 or 项目支出绩效目标表" if has_project_table else "tables (none lists projects)"
-            )
+        # Templates whose tables list no projects (Shanghai) cannot be checked this way.
+        if has_project_table and p.table_row is None and p.performance_table is None:
             out.append(
                 Finding(
                     check="project_not_in_tables",
                     severity="warning",
-                    message=f"{p.name}: not found in the {where}",
+                    message=f"{p.name}: not found in the 项目支出表 or 项目支出绩效目标表",
                     provenance=p.provenance,
                 )
             )

@@ -1,0 +1,68 @@
+"""Loading gold fixtures: ``evals/fixtures/<doc_id>/{tables,indicators,narrative,findings}.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class GoldDoc:
+    """One labelled document. A file that is absent means that family is not labelled."""
+
+    doc_id: str
+    path: Path
+    tables: Path | None = None
+    indicators: dict[str, Any] | None = None
+    narrative: dict[str, Any] | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def has_findings(self) -> bool:
+        return self.narrative is not None or bool(self.findings)
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def load_gold(directory: Path) -> GoldDoc:
+    """Read one fixture directory."""
+    tables = directory / "tables.json"
+    narrative = _json(directory / "narrative.json")
+    table_findings = _json(directory / "findings.json") or {}
+    findings = list(table_findings.get("findings", []))
+    # narrative.json's findings are free text (kind + message); they are scored by kind and by the
+    # amounts their message cites (see findings_scoring).
+    if narrative:
+        findings += [dict(f, origin_file="narrative.json") for f in narrative.get("narrative_findings", [])]
+    source = (_json(tables) or {}).get("source") if tables.is_file() else None
+    return GoldDoc(
+        doc_id=directory.name,
+        path=directory,
+        tables=tables if tables.is_file() else None,
+        indicators=_json(directory / "indicators.json"),
+        narrative=narrative,
+        findings=findings,
+        source=source,
+    )
+
+
+def load_gold_dir(root: Path) -> dict[str, GoldDoc]:
+    """Every fixture under ``root`` by doc id."""
+    return {d.name: load_gold(d) for d in sorted(root.iterdir()) if d.is_dir() and any(d.glob("*.json"))}
+
+
+_RENDERING = re.compile(r"-(pdf|txt|md|text)$")
+
+
+def gold_id_for(pred_doc_id: str, gold_ids: set[str] | dict[str, Any]) -> str | None:
+    """The gold a predicted doc id is scored against: itself, or itself without ``-pdf``/``-txt``."""
+    if pred_doc_id in gold_ids:
+        return pred_doc_id
+    base = _RENDERING.sub("", pred_doc_id)
+    return base if base in gold_ids else None
