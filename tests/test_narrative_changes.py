@@ -223,3 +223,154 @@ def test_growth_mismatch_and_consistent_growth():
     found = [f for f in check_changes(changes, [], "budget") if f.check == "growth_mismatch"]
     assert len(found) == 1 and found[0].severity == "material"
     assert found[0].expected == Decimal("10.00") and found[0].actual == Decimal("20.00")
+
+
+# --- 决算 (final accounts) forms ----------------------------------------------------------------
+
+FINAL = "putuo_finance_bureau_2024_department_final_accounts"
+
+
+def _final_text() -> NarrativeText:
+    return _text(
+        "一、收入支出决算总体情况说明",
+        "某单位2024年度收入支出总计1000.00万元。与2023年度相比，收入支出总计减少50.00万元，下降4.76%。"
+        "主要原因：人员减少。",
+        "三、支出决算情况说明",
+        "本年支出合计500.00万元，比上年决算增加20.00万元，增长4.17%。",
+        "四、财政拨款收入支出决算总体情况说明",
+        "某单位2024年度财政拨款收入支出总计900.00万元。与2023年度相比，财政拨款收入支出总计持平。",
+        "（三）一般公共预算财政拨款支出决算具体情况",
+        "一般公共预算财政拨款支出年初预算为1000.00万元，支出决算为950.00万元，完成年初预算的95.00%。"
+        "决算数小于预算数的主要原因：项目调减。其中：",
+        "1、一般公共服务支出（类）财政事务（款）行政运行（项）。主要用于：基本支出。年初预算为100.00万元，"
+        "支出决算为90.00万元。决算数小于预算数的主要原因：人员减少。",
+        "2、一般公共服务支出（类）财政事务（款）信息化建设（项）。主要用于：系统维护。年初预算为20.00万元，"
+        "支出决算为20.00万元。决算数与预算数基本持平。",
+        "3、住房保障支出（类）住房改革支出（款）住房公积金（项）。年初预算为10.00万元，支出决算为12.00万元。"
+        "决算数大于预算数的主要原因：缴费基数调整。",
+        "七、财政拨款“三公”经费支出决算情况说明",
+        "2024年度“三公”经费财政拨款支出决算数与2023年度持平。其中：因公出国（境）费支出决算持平；"
+        "公务接待费支出决算持平。",
+    )
+
+
+def test_final_accounts_statement_forms():
+    changes = find_changes(_final_text(), [], "final_accounts")
+    got = {(c.subject, c.base): c for c in changes}
+    total = got[("收入支出总计", "上年决算")]
+    assert (total.section, total.subject_kind, total.amount, total.delta, total.growth_percent) == (
+        "revenue",
+        "revenue_total",
+        Decimal("1000.00"),
+        Decimal("-50.00"),
+        Decimal("-4.76"),
+    )
+    assert total.statement_text.startswith("某单位2024年度收入支出总计1000.00万元。")
+    assert total.reason_text == "人员减少。"
+    spend = got[("本年支出合计", "上年决算")]
+    assert (spend.subject_kind, spend.delta, spend.growth_percent) == (
+        "expenditure_total",
+        Decimal("20.00"),
+        Decimal("4.17"),
+    )
+    fiscal = got[("财政拨款收入支出总计", "上年决算")]
+    assert (fiscal.subject_kind, fiscal.amount, fiscal.status) == (
+        "fiscal_total",
+        Decimal("900.00"),
+        "unchanged",
+    )
+    # Against the 年初预算: amount = 决算, previous_amount = 年初预算, no printed delta.
+    gpa = got[("一般公共预算财政拨款支出", "年初预算")]
+    assert (gpa.amount, gpa.previous_amount, gpa.delta, gpa.status, gpa.reason_text) == (
+        Decimal("950.00"),
+        Decimal("1000.00"),
+        None,
+        "changed",
+        "项目调减。",
+    )
+    by_name = {c.subject.split("（款）")[-1]: c for c in changes if c.subject_kind == "functional_item"}
+    run, it, fund = by_name["行政运行（项）"], by_name["信息化建设（项）"], by_name["住房公积金（项）"]
+    assert (run.amount, run.previous_amount, run.base, run.status, run.reason_text) == (
+        Decimal("90.00"),
+        Decimal("100.00"),
+        "年初预算",
+        "changed",
+        "人员减少。",
+    )
+    assert (it.amount, it.previous_amount, it.status, it.reason_text) == (
+        Decimal("20.00"),
+        Decimal("20.00"),
+        "unchanged",
+        None,
+    )
+    assert (fund.amount, fund.previous_amount, fund.reason_text) == (
+        Decimal("12.00"),
+        Decimal("10.00"),
+        "缴费基数调整。",
+    )
+    three = [c for c in changes if c.section == "three_public"]
+    assert [(c.subject_kind, c.status, c.base) for c in three] == [
+        ("three_public_total", "unchanged", "上年决算"),
+        ("three_public_item", "unchanged", "上年决算"),
+        ("three_public_item", "unchanged", "上年决算"),
+    ]
+    assert not check_changes(changes, [], "final_accounts")
+
+
+def test_final_accounts_completion_and_direction_checks():
+    t = _text(
+        "（三）一般公共预算财政拨款支出决算具体情况",
+        "一般公共预算财政拨款支出年初预算为1000.00万元，支出决算为950.00万元，完成年初预算的98.00%。"
+        "决算数大于预算数的主要原因：项目调减。",
+    )
+    found = {f.check: f for f in check_changes(find_changes(t, [], "final_accounts"), [], "final_accounts")}
+    assert set(found) == {"completion_mismatch", "direction_mismatch"}
+    assert (found["completion_mismatch"].expected, found["completion_mismatch"].actual) == (
+        Decimal("95.00"),
+        Decimal("98.00"),
+    )
+
+
+@pytest.mark.skipif(not PUTUO.is_dir(), reason="../shared/corpus/putuo not present")
+def test_putuo_final_accounts_changes(narrative_inputs):
+    """Values read from the PDF (pages 21–23); numbers sit on a lower baseline in another font."""
+    text, tables, kind = narrative_inputs(PUTUO / f"{FINAL}.pdf")
+    assert "收入支出总计2995.39万元。与2023年度相比" in text.text  # one line, not two
+    changes = find_changes(text, tables, kind)
+    got = {(c.subject, c.base): c for c in changes}
+    total = got[("收入支出总计", "上年决算")]
+    assert (total.amount, total.delta, total.growth_percent, total.status) == (
+        Decimal("2995.39"),
+        Decimal("-56.95"),
+        Decimal("-1.87"),
+        "changed",
+    )
+    assert total.reason_text and total.reason_text.startswith("基本支出中人员进出及退休变化")
+    assert got[("财政拨款收入支出总计", "上年决算")].status == "unchanged"
+    gpa = got[("一般公共预算财政拨款支出", "上年决算")]
+    assert (gpa.amount, gpa.delta, gpa.growth_percent) == (
+        Decimal("2940.05"),
+        Decimal("-63.14"),
+        Decimal("-2.10"),
+    )
+    vs_budget = got[("一般公共预算财政拨款支出", "年初预算")]
+    assert (vs_budget.amount, vs_budget.previous_amount) == (Decimal("2940.05"), Decimal("2993.92"))
+    items = {c.code: c for c in changes if c.subject_kind == "functional_item"}
+    assert len(items) == 11
+    run = items["2010601"]  # 一般公共服务支出（类）财政事务（款）行政运行（项）
+    assert (run.amount, run.previous_amount, run.base, run.status) == (
+        Decimal("1511.89"),
+        Decimal("1560.05"),
+        "年初预算",
+        "changed",
+    )
+    assert run.reason_text == "人员进出及退休变化，减少人员经费开支。"
+    assert items["2010602"].status == "unchanged"  # 决算数与预算数基本持平 (10.00 / 10.00)
+    admin = got[("机关运行经费", "上年决算")]
+    assert (admin.amount, admin.delta, admin.growth_percent) == (
+        Decimal("184.65"),
+        Decimal("2.55"),
+        Decimal("1.40"),
+    )
+    # Every functional item's 决算 agrees with the 一般公共预算财政拨款支出决算表; 98.20% = 2940.05 / 2993.92.
+    assert not check_changes(changes, tables, kind)

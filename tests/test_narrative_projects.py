@@ -166,8 +166,11 @@ def test_putuo_other_documents_are_sensible(run):
     projects, _ = run(PUTUO / "putuo_wanli_subdistrict_2024_department_budget.pdf")
     assert len(projects) == 1
     p = projects[0]
-    # 年度预算安排 printed by quarter with no total: no invented budget amount.
-    assert p.budget_amount is None and len(p.allocations) == 4
+    # The page title says only "项目经费情况说明": the name comes from 一、项目概况, the unit from
+    # "本工程由建设单位万里街道办事处建设…". 年度预算安排 printed by quarter with no total: no invented
+    # budget amount, and a payment schedule is not a split by purpose (no allocations).
+    assert (p.name, p.implementing_unit) == ("万里街道社区公共服务中心新建工程", "万里街道办事处")
+    assert p.budget_amount is None and p.allocations == []
     assert {d.doc_number_normalized for d in p.policy_documents} >= {
         "沪府规〔2016〕168号",
         "普发改投〔2017〕89号",
@@ -313,3 +316,25 @@ def test_shanghai_page_block():
     assert (p.name, p.implementing_unit, p.budget_amount) == ("乙项目经费", "上海市某某局", Decimal("120"))
     assert (p.start_date, p.end_date) == (date(2025, 1, 1), date(2025, 12, 31))
     assert [(d.title, d.doc_number) for d in p.policy_documents] == [("关于乙的通知", "沪财〔2020〕1号")]
+
+
+def test_generic_page_title_takes_the_name_from_the_overview():
+    text = _narrative(
+        "\n".join(
+            [
+                "项目经费情况说明",
+                "一、项目概况",
+                "由某区人民政府某街道办事处建设的某街道文化活动中心改建工程，位于某路。",
+                "二、立项依据",
+                "根据某发改投【2020】12号文《关于某街道文化活动中心改建工程的批复》进行建设。",
+                "三、实施主体",
+                "本工程由建设单位某街道办事处建设，监理单位负责质量控制。",
+                "四、年度预算安排",
+                "第一季度用款计划10.00万元，第二季度用款计划20.00万元。",
+            ]
+        )
+    )
+    projects, _ = find_projects(text, [])
+    assert [(p.name, p.implementing_unit, p.allocations) for p in projects] == [
+        ("某街道文化活动中心改建工程", "某街道办事处", [])
+    ]

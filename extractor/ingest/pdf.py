@@ -7,12 +7,16 @@ from pathlib import Path
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils import chars_to_textmap, cluster_objects
+from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
 from extractor.labels import clean_cell
 from schemas import Provenance, SourceDocument, SourceLine
 
 MAX_PAGES = 400
+# Share of the smaller height two lines must overlap to be one line (pdfminer's LAParams.line_overlap).
+LINE_OVERLAP = 0.5
 
 
 def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
@@ -75,7 +79,7 @@ def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
             clean = [None if c is None else clean_cell(c) for c in cells]
             text = " ".join(c for c in clean if c)
             items.append((top, x0, SourceLine(text=text, cells=clean, grid_start=i == 0, provenance=prov)))
-    for tl in page.extract_text_lines(strip=True, return_chars=False):
+    for tl in _text_lines(page, boxes):
         mid = (tl["top"] + tl["bottom"]) / 2
         if any(b[1] <= mid <= b[3] and b[0] - 2 <= tl["x0"] <= b[2] + 2 for b in boxes):
             continue
@@ -87,3 +91,53 @@ def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
         line.provenance = line.provenance.model_copy(update={"line": idx})
         out.append(line)
     return out, n_chars
+
+
+def _inside(char: dict, boxes: list[tuple]) -> bool:
+    x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def _collide(a: list[dict], b: list[dict]) -> bool:
+    """Would ``b``'s characters overprint ``a``'s (then they are stacked lines, not one)?"""
+    for cb in b:
+        for ca in a:
+            width = min(ca["x1"] - ca["x0"], cb["x1"] - cb["x0"])
+            if min(ca["x1"], cb["x1"]) - max(ca["x0"], cb["x0"]) > 0.5 * width:
+                return True
+    return False
+
+
+def _shifted_lines(chars: list[dict]) -> dict[int, float]:
+    """Characters on a shifted baseline (numbers set in another font) → the top of the line they
+    belong to. pdfplumber clusters lines by ``top`` within ``y_tolerance`` (3 pt), so a run that
+    sits 4–5 pt lower becomes a line of its own; here a line whose vertical extent overlaps the
+    line above it by ≥ ``LINE_OVERLAP`` of the smaller height joins it."""
+    lines = cluster_objects(chars, "top", DEFAULT_Y_TOLERANCE)  # as pdfplumber's own first pass
+    snap: dict[int, float] = {}
+    anchor: list[dict] | None = None
+    for line in lines:
+        top, bottom = min(c["top"] for c in line), max(c["bottom"] for c in line)
+        if anchor is not None:
+            a_top, a_bottom = min(c["top"] for c in anchor), max(c["bottom"] for c in anchor)
+            overlap = min(bottom, a_bottom) - max(top, a_top)
+            # Compared with the anchor (first line of a group), never chained line to line.
+            if overlap >= LINE_OVERLAP * min(bottom - top, a_bottom - a_top) and not _collide(anchor, line):
+                snap.update((id(c), a_top) for c in line)
+                continue
+        anchor = line
+    return snap
+
+
+def _text_lines(page, boxes: list[tuple]) -> list[dict]:
+    """The page's text lines (``extract_text_lines`` dicts); characters outside tables whose
+    line overlaps another substantially are moved onto it, so mixed-font runs read in x order."""
+    free = [c for c in page.chars if c["upright"] and not _inside(c, boxes)]
+    snap = _shifted_lines(free)
+    if not snap:
+        return page.extract_text_lines(strip=True, return_chars=False)
+    chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in page.chars]
+    textmap = chars_to_textmap(
+        chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height
+    )
+    return textmap.extract_text_lines(strip=True, return_chars=False)

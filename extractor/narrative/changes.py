@@ -3,9 +3,11 @@
 The templates print them as "<subject> <amount>万元，占 x%，比上年预算增加 d 万元，增长 g%，主要
 原因是…", "<item>… 2025年当年预算执行数为 p 万元，2026年预算安排 a 万元，比2025年预算执行数
 减少 g%。主要原因是：…", "…与上年持平", "<subject>未安排", and in 决算 "与 2023 年度相比，<subject>
-减少 d 万元". Every statement is found from its comparison phrase (the anchor); the subject and
-amount are read leftwards to the start of the clause or numbered item, the reason rightwards up
-to the next statement or heading. Numbers not printed stay None.
+减少 d 万元" (against 上年决算) and "年初预算为 p 万元，支出决算为 a 万元。决算数小于预算数的
+主要原因：…" / "决算数与预算数基本持平" (against 年初预算). Every statement is found from its
+comparison phrase (the anchor); the subject and amount are read leftwards to the start of the
+clause or numbered item, the reason rightwards up to the next statement or heading. Numbers not
+printed stay None.
 """
 
 from __future__ import annotations
@@ -33,8 +35,18 @@ _ANCHOR = re.compile(
 )
 # "与 2023 年度相比，<subject>减少 d 万元": the subject follows the comparison.
 _ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*年度)\s*相比\s*[，,]")
-# Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元".
+# Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元", and in 决算
+# "其中：因公出国（境）费支出决算持平；公务接待费支出决算持平。"
 _BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={NUM}\s*(?:万元|元))")
+_BARE_FLAT = re.compile(
+    r"(?:(?<=其中[:：])|(?<=[；;]))[^，,。；;：:\n与比较]{2,30}?(?P<dir>(?:基本)?持平)(?=[。；;])"
+)
+# 决算 against the 年初预算: "决算数小于预算数的主要原因" / "决算数大于年初预算数，主要原因是".
+_VS_BUDGET = re.compile(r"决算数?\s*(?P<dir>小于|低于|大于|高于|超过|等于)\s*(?:年初)?预算数?")
+# "年初预算为 p 万元，支出决算为 a 万元": the 年初预算 and the 决算 of one item.
+_BUDGET_PAIR = re.compile(
+    rf"年初预算数?\s*为\s*(?P<prev>{NUM})\s*(?P<unit>万元|元)[^。；;]{{0,30}}?决算数?\s*为\s*(?P<cur>{NUM})\s*(?P=unit)"
+)
 _AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|元)")
 _NOT_ARRANGED = re.compile(
     r"(?:^|(?<=[。；;\n]))(?P<subj>[^，。；;\n\d]{2,40}?)(?:均)?未安排[。；;]?(?=\n|$)"
@@ -46,7 +58,7 @@ _STANDALONE = re.compile(
 )
 # What may sit between a comparison and its "主要原因".
 _REASON_INTRO = re.compile(
-    r"[，,。.；;\s]*(?:(?:决算数)?(?:小于|大于|低于|高于|超过)(?:年初)?预算数?的|(?:增加|减少|增长|下降|变化)的)?"
+    r"[，,。.；;\s]*(?:(?:决算数)?(?:小于|大于|低于|高于|超过)(?:年初)?预算数?的|(?:增加|减少|增长|下降|变化)的|的)?"
     r"主要原因(?:是|为|在于)?\s*[:：]?\s*"
 )
 _ENUMERATOR = re.compile(
@@ -94,6 +106,10 @@ def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
 
 
 def _sign(word: str) -> int:
+    if word in ("大于", "高于", "超过"):
+        return 1
+    if word in ("小于", "低于"):
+        return -1
     return 1 if re.fullmatch(_UP, word) else -1 if re.fullmatch(_DOWN, word) else 0
 
 
@@ -151,7 +167,10 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
             continue  # "比上年增加 6 人": not a money comparison
         out.append(_Anchor(m.start(), end, _base_of(m["base"], doc_kind), sign, delta, unit, growth))
     for m in _ANCHOR_AFTER.finditer(text):
-        d = re.compile(rf"(?P<subj>[^，。；]{{1,30}}?)(?P<dir>{_UP}|{_DOWN}|{_FLAT})").match(text, m.end())
+        # "收、支总计各增加 d 万元": the 各/均 belongs to neither subject nor direction.
+        d = re.compile(rf"(?P<subj>[^，。；]{{1,30}}?)(?:各|均)?(?P<dir>{_UP}|{_DOWN}|{_FLAT})").match(
+            text, m.end()
+        )
         if d is None:
             continue
         sign = _sign(d["dir"])
@@ -168,6 +187,9 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
                 subject_after=(d.start("subj"), d.end("subj")),
             )
         )
+    for m in _VS_BUDGET.finditer(text):
+        # No difference is printed here: the amounts are read with the subject (_budget_pair).
+        out.append(_Anchor(m.start(), m.end(), "年初预算", _sign(m["dir"])))
     taken = [(a.start, a.end) for a in out]
     for m in _BARE.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
@@ -175,6 +197,9 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
         sign = _sign(m["dir"])
         end, delta, unit, growth = _numbers_after(text, m.end(), sign)
         out.append(_Anchor(m.start(), end, None, sign, delta, unit, growth))
+    for m in _BARE_FLAT.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            out.append(_Anchor(m.start("dir"), m.end(), None, 0))
     return sorted(out, key=lambda a: a.start)
 
 
@@ -226,7 +251,11 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
         head.share = parse_number(share["num"])
     # "2025年当年预算执行数为 p 万元，2026年预算安排 a 万元": previous and current amounts.
     prev = re.search(rf"(?:执行数|上年预算数?|年初预算数?)\s*为\s*(?P<num>{NUM})\s*(?:万元|元)", chunk)
-    if prev and _GENERIC_SUBJECT.match(head.subject):
+    # 决算 "一般公共预算财政拨款支出年初预算为 p 万元，支出决算为 a 万元": the name carries the measure.
+    measure = re.search(r"(?<=.)年初预算数?$", head.subject)
+    if prev and (measure or _GENERIC_SUBJECT.match(head.subject)):
+        if measure:
+            head.subject = head.subject[: measure.start()]
         head.previous = parse_number(prev["num"])
         cur = re.search(
             rf"(?:预算安排|预算数为|支出决算为|决算数为)\s*(?P<num>{NUM})\s*(?P<unit>万元|元)", chunk
@@ -256,12 +285,35 @@ def _find_head(text: str, anchor_start: int, floor: int) -> _Head:
         ):
             item = _parse_head(text, prev_start, pos - 1)
             if item.subject and not _GENERIC_SUBJECT.match(item.subject):
-                item.previous = own.previous
+                if own.previous is not None:
+                    item.previous = own.previous
                 if item.amount is None:
                     item.amount, item.unit = own.amount, own.unit
                 return item
         pos = prev_start
     return own
+
+
+def _budget_pair(text: str, start: int, before: int) -> tuple[Decimal, Decimal, str, int] | None:
+    """(年初预算, 决算, unit, clause start) of the last "年初预算为 p 万元，支出决算为 a 万元" in the
+    paragraph holding ``start``, before ``before``: 决算 states them before "决算数小于预算数"."""
+    floor = text.rfind("\n", 0, start) + 1
+    hits = list(_BUDGET_PAIR.finditer(text, floor, before))
+    if not hits:
+        return None
+    prev, cur = parse_number(hits[-1]["prev"]), parse_number(hits[-1]["cur"])
+    if prev is None or cur is None:
+        return None
+    return prev, cur, hits[-1]["unit"], _clause_start(text, hits[-1].start(), floor)
+
+
+def _mention_start(text: str, subject: str, before: int) -> int | None:
+    """Start of the clause, in the same paragraph, that printed ``subject``'s amount (决算
+    "X 总计 a 万元。与 2023 年度相比，X 总计减少 d 万元" names the subject after the comparison)."""
+    floor = text.rfind("\n", 0, before) + 1
+    loose = r"\s*".join(re.escape(ch) for ch in re.sub(r"\s+", "", subject))
+    hits = list(re.finditer(rf"{loose}\s*(?:为)?\s*{NUM}\s*(?:万元|元)", text[floor:before]))
+    return _clause_start(text, floor + hits[-1].start(), floor) if hits else None
 
 
 def _previous_mention(text: str, subject: str, before: int) -> tuple[Decimal, str] | None:
@@ -366,7 +418,8 @@ def _classify(subject: str, context: ChangeSection | None) -> tuple[ChangeSectio
     if section == "revenue":
         if "结转" in s or "结余" in s:
             return section, "carryover"
-        if re.fullmatch(r"(部门)?(本年)?收入(预算|决算)?(合计|总计)?", s):
+        # 决算 "收入支出总计" / "收、支总计": the 收入支出决算总表 balances, so it is the revenue total.
+        if re.fullmatch(r"(部门)?(本年)?(收入|收入支出|收、?支)(预算|决算)?(合计|总计)?", s):
             return section, "revenue_total"
         return section, "revenue_source"
     if "基本支出" in s:
@@ -593,19 +646,28 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
             subject = "机关运行经费" if "机关运行经费" in subject else subject
         elif head.amount is None and subject.endswith("预算") and not subject.endswith("支出预算"):
             subject = subject[: -len("预算")]  # "三公经费预算比上年预算…": the 预算 is the comparison's
-        amount, unit = head.amount, head.unit
+        amount, unit, previous = head.amount, head.unit, head.previous
+        start = head.start
+        if amount is None and base == "年初预算":
+            pair = _budget_pair(s, head.start, a.start)
+            if pair:
+                previous, amount, unit, start = *pair[:3], min(start, pair[3])
         if amount is None:
             hit = _previous_mention(s, subject, head.start)
             if hit:
                 amount, unit = hit
+        if a.subject_after:
+            start = _mention_start(s, subject, head.start) or start
         unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
+        # Against the 年初预算, ``previous_amount`` holds the 年初预算 and ``amount`` the 决算; ``delta``
+        # stays None: the template prints no difference, and the schema's delta is a printed change.
         stmt = _statement(
             text,
             tables,
             section,
             kind,
             subject,
-            (head.start, a.end),
+            (start, a.end),
             "unchanged" if unchanged else "changed",
             base=base,
             amount=amount,
@@ -613,10 +675,10 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
             share=head.share,
             delta=a.delta,
             growth=a.growth,
-            previous=head.previous,
+            previous=previous,
         )
-        found.append((head.start, stmt, a.end, a.end))
-        starts.append(head.start)
+        found.append((start, stmt, a.end, a.end))
+        starts.append(start)
     for m in list(_NOT_ARRANGED.finditer(s)) + list(_CARRYOVER_NONE.finditer(s)):
         subject = _clean_subject(m["subj"])
         if not subject or re.search(r"购置|设备|车辆", subject):

@@ -3,6 +3,8 @@
 * ``growth_mismatch``: the printed growth % against delta / (amount − delta) (or against the
   printed previous amount), allowing for the rounding of every printed number.
 * ``amount_mismatch``: an item whose heading amount differs from the "预算安排 a 万元" it repeats.
+* ``completion_mismatch``: 决算 "完成年初预算的 g%" against 决算 / 年初预算 × 100.
+* ``direction_mismatch``: 决算 "决算数小于预算数" (or 大于) where the stated amounts say otherwise.
 * ``narrative_vs_table``: a stated amount against the table value of the same subject.
 * ``sum_mismatch``: parts against the whole where both are stated (text or table).
 """
@@ -86,6 +88,55 @@ def _amount_finding(c: ChangeStatement) -> Finding | None:
         expected=c.amount,
         actual=repeated,
         message=f"{c.subject}: heading amount {c.amount}{c.unit} but the sentence says 预算安排{repeated}{c.unit}",
+        provenance=c.provenance,
+    )
+
+
+_COMPLETION = re.compile(r"完成(?:年初)?预算(?:数)?的\s*(\d[\d,]*(?:\.\d+)?)\s*%")
+_VS_BUDGET = re.compile(r"决算数?\s*(小于|低于|大于|高于|超过)\s*(?:年初)?预算")
+
+
+def _completion_finding(c: ChangeStatement) -> Finding | None:
+    """ "年初预算为 p 万元，支出决算为 a 万元，完成年初预算的 g%": g against a / p × 100."""
+    m = _COMPLETION.search(c.statement_text)
+    if m is None or c.base != "年初预算" or c.amount is None or not c.previous_amount:
+        return None
+    g = parse_number(m[1])
+    span = _growth_range(c.previous_amount, c.amount, _half_ulp(c.previous_amount), _half_ulp(c.amount))
+    if g is None or span is None:
+        return None
+    lo, hi = (v + HUNDRED for v in span)  # growth + 100 = completion
+    e_g = _half_ulp(g)
+    if lo - e_g <= g <= hi + e_g:
+        return None
+    expected = (c.amount / c.previous_amount * HUNDRED).quantize(CENT)
+    return Finding(
+        check="completion_mismatch",
+        severity="rounding" if min(abs(g - lo), abs(g - hi)) <= 2 * e_g else "material",
+        rows=c.table_rows,
+        expected=expected,
+        actual=g,
+        message=f"{c.subject}: 完成 {g}% printed, but {c.amount} / {c.previous_amount} is {expected}%",
+        provenance=c.provenance,
+    )
+
+
+def _direction_finding(c: ChangeStatement) -> Finding | None:
+    """ "决算数小于预算数" while the stated 决算 is not below the stated 年初预算 (or 大于 likewise)."""
+    m = _VS_BUDGET.search(c.statement_text)
+    if m is None or c.base != "年初预算" or c.amount is None or c.previous_amount is None:
+        return None
+    said = -1 if m[1] in ("小于", "低于") else 1
+    diff = c.amount - c.previous_amount
+    if diff * said > 0:
+        return None
+    return Finding(
+        check="direction_mismatch",
+        severity="material",
+        rows=c.table_rows,
+        expected=c.previous_amount,
+        actual=c.amount,
+        message=f"{c.subject}: text says 决算数{m[1]}预算数, but 决算 {c.amount} vs 年初预算 {c.previous_amount}",
         provenance=c.provenance,
     )
 
@@ -283,7 +334,14 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
                 )
             )
     total = next((c for c in changes if c.subject_kind == "three_public_total"), None)
-    items = [c for c in changes if c.subject_kind == "three_public_item" and c.status != "not_arranged"]
+    # Items against the same base as the total (决算 compares both with 年初预算 and 上年决算).
+    items = [
+        c
+        for c in changes
+        if c.subject_kind == "three_public_item"
+        and c.status != "not_arranged"
+        and (total is None or c.base == total.base)
+    ]
     has_parts = any(re.search(r"购置费?$", c.subject) for c in items) and any(
         re.search(r"运行", c.subject) and "购置" not in c.subject for c in items
     )
@@ -300,7 +358,13 @@ def check_changes(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     """Findings on the change statements of one document."""
     out: list[Finding] = []
     for c in changes:
-        for f in (_growth_finding(c), _amount_finding(c), _table_findings(c, tables)):
+        for f in (
+            _growth_finding(c),
+            _amount_finding(c),
+            _completion_finding(c),
+            _direction_finding(c),
+            _table_findings(c, tables),
+        ):
             if f is not None:
                 out.append(f)
     out += _sum_findings(changes, tables, doc_kind)

@@ -51,6 +51,15 @@ _AMOUNT_FIRST = re.compile(
 _CLAUSE = re.compile(r"[^，,；;。]+")
 _ITEM_LEAD = re.compile(rf"^\s*(?:[{_CN_NUM}]+是|[①-⑳]|\d{{1,2}}[、.．)）])?\s*(?:用于)?\s*")
 _SENTENCE_END = "。！？!?"
+_BY_UNIT = re.compile(
+    r"由\s*(?:建设单位|实施单位|承担单位|主管单位)?\s*(?P<unit>[^\s，,。；;、由]{2,30}?"
+    r"(?:办事处|局|委员会|委|中心|政府|公司|单位|院|所|站|队|处|部|办|馆|校))\s*(?:负责)?\s*(?:建设|实施|承担|组织)"
+)
+_OVERVIEW = re.compile(r"(?:项目概况|项目概述)\s*[:：]?\s*\n?(?P<body>[^\n]+)")
+_PROJECT_WORD = re.compile(r"(?:工程|项目)$")
+_GENERIC_NAME = re.compile(r"^(?:项目经费|项目|项目支出|经费)?$")
+# A 年度预算安排 by quarter or month is a payment schedule, not a split of the money by purpose.
+_PERIOD = re.compile(r"季度|\d{1,2}\s*月|上半年|下半年|年初|年中|年底")
 
 
 @dataclass
@@ -229,14 +238,29 @@ def _allocations(value: str, offset: int, narrative: NarrativeText) -> list[Allo
 
 
 def _implementing_unit(value: str) -> str | None:
-    """A unit name: one short clause (a paragraph of prose about who does what is not one)."""
+    """A unit name: one short clause, or in prose the unit "由…建设/实施/承担" names."""
     v = _unwrap(value).rstrip("。")
-    return v if v and len(v) <= 60 and not re.search(r"[，,；;。]", v) else None
+    if v and len(v) <= 60 and not re.search(r"[，,；;。]", v):
+        return v
+    m = _BY_UNIT.search(v)
+    return m["unit"] if m else None
+
+
+def _name_from_overview(block_text: str) -> str | None:
+    """The project named by the first sentence of 项目概况/项目概述 ("由…建设的X工程，位于…")."""
+    m = _OVERVIEW.search(block_text)
+    if m is None:
+        return None
+    sentence = re.split(r"[，,。；;]", m["body"], maxsplit=1)[0]
+    name = sentence.rsplit("的", 1)[-1].strip()
+    return name if 4 <= len(name) <= 40 and _PROJECT_WORD.search(name) else None
 
 
 def _project(block: _Block, narrative: NarrativeText) -> Project:
     text = narrative.text
     name = _unwrap(text[block.name_start : block.name_end])
+    if _GENERIC_NAME.match(name):  # a page titled only "项目经费情况说明"
+        name = _name_from_overview(text[block.start : block.end]) or name
     project = Project(name=name, provenance=narrative.provenance(block.start, block.end))
     origin = {"name": "rule"}
     f = block.fields
@@ -281,7 +305,7 @@ def _allocations_listed(value: str, offset: int, narrative: NarrativeText) -> li
     for c in _CLAUSE.finditer(value):
         money = list(_MONEY.finditer(c.group()))
         purpose = c.group()[: money[0].start()].strip() if len(money) == 1 else ""
-        if purpose and not _TOTAL_WORDS.search(purpose):
+        if purpose and not _TOTAL_WORDS.search(purpose) and not _PERIOD.search(purpose):
             amount = Decimal(money[0]["num"].replace(",", ""))
             unit = money[0]["unit"]
             out.append(
