@@ -56,7 +56,7 @@ def _prov(p: Provenance | None) -> dict[str, object]:
 
 
 def _origin_summary(origin: dict[str, str]) -> str:
-    """"rule" when every field came from the rules, else the fields that did not: "reasons=llm"."""
+    """ "rule" when every field came from the rules, else the fields that did not: "reasons=llm"."""
     others = {k: v for k, v in sorted(origin.items()) if v != "rule"}
     return "; ".join(f"{k}={v}" for k, v in others.items()) if others else "rule"
 

@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractor.money import is_number, parse_unit
-from extractor.table_kinds import normalise_title, title_kind
+from extractor.table_kinds import PERFORMANCE, normalise_title, title_kind
 from schemas import SourceDocument, SourceLine, TableKind, TableRegion
 
+_PERFORMANCE_KINDS = {k.value for k in PERFORMANCE}
 _TABLE_NO = re.compile(r"^表\s*(\d+)$")
 _SECTION = re.compile(
     r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])"
@@ -98,7 +99,9 @@ def segment(doc: SourceDocument) -> Segmentation:
             if current.empty_statement is None and _EMPTY.search(text) and "表" in text:
                 current.empty_statement = line
                 continue
-            if _SECTION.match(text) and not _looks_like_flat_row(text) or _is_prose(line):
+            # A 绩效目标表 holds prose (总体目标, 赋分规则): in flattened text only a section heading ends it.
+            prose_ends = _is_prose(line) and current.kind not in _PERFORMANCE_KINDS
+            if _SECTION.match(text) and not _looks_like_flat_row(text) or prose_ends:
                 current = None
                 continue
             if line.heading and not _looks_like_flat_row(text):

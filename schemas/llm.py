@@ -59,6 +59,7 @@ class IndicatorItem(BaseModel):
 class Indicators(BaseModel):
     """Answer of the ``indicators`` prompt."""
 
+    project: str | None = Field(default=None, description="项目名称 as printed; null for 部门整体绩效目标表")
     indicators: list[IndicatorItem]
 
 

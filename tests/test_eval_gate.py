@@ -17,7 +17,10 @@ from tests.conftest import EXAMPLES, GOLD, PUTUO, ROOT, SEEDS
 THRESHOLDS = json.loads((ROOT / "evals" / "thresholds" / "fields.json").read_text(encoding="utf-8"))
 PUTUO_DOC = "putuo_justice_bureau_2026_department_budget"
 # Labelled after the rules were written: their scores say how the rules do on unseen documents.
-HELD_OUT = ["putuo_wanli_subdistrict_2024_department_budget", "putuo_finance_bureau_2024_department_final_accounts"]
+HELD_OUT = [
+    "putuo_wanli_subdistrict_2024_department_budget",
+    "putuo_finance_bureau_2024_department_final_accounts",
+]
 
 
 def _inputs(rendering: str):

@@ -32,7 +32,9 @@ def _completion(content: str) -> dict:
         "object": "chat.completion",
         "created": 0,
         "model": "m",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }
 
@@ -53,14 +55,23 @@ class Endpoint:
 
 
 def _client(endpoint: Endpoint, tmp_path: Path, **settings: object) -> LlmClient:
-    base = {"base_url": "http://llm.test/v1", "api_key": "k", "model": "m", "mode": "json", "max_retries": 0,
-            "cache_dir": tmp_path / "cache", "timeout_s": 5.0}
+    base = {
+        "base_url": "http://llm.test/v1",
+        "api_key": "k",
+        "model": "m",
+        "mode": "json",
+        "max_retries": 0,
+        "cache_dir": tmp_path / "cache",
+        "timeout_s": 5.0,
+    }
     http = DefaultHttpxClient(transport=httpx2.MockTransport(endpoint))
     return LlmClient(LlmSettings.model_validate(base | settings), http_client=http)
 
 
 def _ok(reasons: list[dict]) -> httpx2.Response:
-    return httpx2.Response(200, json=_completion(json.dumps({"items": [{"id": 1, "reasons": reasons}]}, ensure_ascii=False)))
+    return httpx2.Response(
+        200, json=_completion(json.dumps({"items": [{"id": 1, "reasons": reasons}]}, ensure_ascii=False))
+    )
 
 
 def _context(client: LlmClient) -> tuple[LlmContext, list[ChangeStatement]]:
@@ -71,8 +82,14 @@ def _context(client: LlmClient) -> tuple[LlmContext, list[ChangeStatement]]:
         Reason(text="工资调整，费用增长", category="other"),
     ]
     change = ChangeStatement(
-        section="expenditure", subject="基本支出", subject_kind="basic_expenditure", status="changed",
-        statement_text=STATEMENT, reason_text=REASON, reasons=rule_reasons, provenance=line.provenance,
+        section="expenditure",
+        subject="基本支出",
+        subject_kind="basic_expenditure",
+        status="changed",
+        statement_text=STATEMENT,
+        reason_text=REASON,
+        reasons=rule_reasons,
+        provenance=line.provenance,
     )
     return LlmContext(text, client, LlmUsage()), [change]
 

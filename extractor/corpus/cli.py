@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from extractor.corpus.executors import EXECUTORS
-from extractor.corpus.run import LLM_MODES, RunError, RunSettings, run_corpus
+from extractor.corpus.run import RunError, RunSettings, run_corpus
+from extractor.llm.options import add_llm_arguments, settings_from_args
 
 
 def _limit(text: str) -> float | None:
@@ -24,7 +25,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         executor=args.executor,
         max_pages=None if max_pages is None else int(max_pages),
         timeout_s=_limit(args.timeout),
-        llm=args.llm,
+        llm=settings_from_args(args),
         progress=not args.no_progress,
     )
     try:
@@ -56,8 +57,6 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="process pool (default) or Ray")
     p.add_argument("--max-pages", default="400", help="skip documents with more pages (0: no limit)")
     p.add_argument("--timeout", default="300", help="seconds per document before it is killed (0: none)")
-    p.add_argument(
-        "--llm", choices=LLM_MODES, default="off", help="LLM layer (not merged yet: both run without it)"
-    )
+    add_llm_arguments(p)  # the same --llm options as extract; the settings go to the workers
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)

@@ -36,10 +36,17 @@ def doc_ids(relpaths: list[str]) -> list[str]:
     the suffix is appended (``001-pdf``, ``001-txt``)."""
     bases = [str(Path(r).with_suffix("")).replace("/", "__") for r in relpaths]
     counts = Counter(bases)
-    return [
+    ids = [
         b if counts[b] == 1 else f"{b}-{Path(r).suffix.lstrip('.').lower()}"
         for b, r in zip(bases, relpaths, strict=True)
     ]
+    # "a/x.pdf" and "a__x.pdf" would still collide: number the later ones.
+    seen: Counter[str] = Counter()
+    out = []
+    for i in ids:
+        seen[i] += 1
+        out.append(i if seen[i] == 1 else f"{i}-{seen[i]}")
+    return out
 
 
 def discover(input_dir: Path) -> list[InputFile]:

@@ -90,6 +90,7 @@ def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "llm_cache_hits": sum(u.get("cache_hits", 0) for u in llm),
         "llm_prompt_tokens": sum(u.get("prompt_tokens", 0) for u in llm),
         "llm_completion_tokens": sum(u.get("completion_tokens", 0) for u in llm),
+        "llm_failures": sum(sum((u.get("failures") or {}).values()) for u in llm),
     }
 
 

@@ -27,9 +27,8 @@ from extractor.corpus.manifest import (
 from extractor.corpus.outputs import build_outputs
 from extractor.corpus.worker import Task
 from extractor.export import TIDY_TABLES, atomic_write_text
+from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
-
-LLM_MODES = ("off", "auto")
 
 
 class RunError(Exception):
@@ -44,23 +43,26 @@ class RunSettings:
     executor: str = "process"
     max_pages: int | None = 400
     timeout_s: float | None = 300.0
-    llm: str = "off"
+    llm: LlmSettings | None = None  # None: rules only
     progress: bool = True
 
     def result_settings(self) -> dict[str, Any]:
         """The settings a document's result depends on: a resumed run must keep them."""
-        return {"max_pages": self.max_pages, "timeout_s": self.timeout_s, "llm": self.llm}
+        return {"max_pages": self.max_pages, "timeout_s": self.timeout_s, "llm": llm_label(self.llm)}
 
 
-def llm_config(mode: str) -> Any:
-    """``--llm`` → the settings object handed to ``extract`` (opaque here, pickled to the workers).
-
-    ``extract`` takes no LLM settings yet, so both modes pass nothing; once it does, ``auto``
-    becomes ``extractor.llm.config.load_settings()`` here (its key never reaches the manifest:
-    only the mode string is recorded)."""
-    if mode not in LLM_MODES:
-        raise RunError(f"--llm {mode!r}: choose from {', '.join(LLM_MODES)}")
-    return None
+def llm_label(settings: LlmSettings | None) -> str | dict[str, Any]:
+    """What the manifest records of the LLM settings: never the key."""
+    if settings is None:
+        return "off"
+    return {
+        "model": settings.model,
+        "endpoint": settings.endpoint_host,
+        "mode": settings.mode,
+        "temperature": settings.temperature,
+        "cache": settings.cache_dir is not None,
+        "offline": settings.offline,
+    }
 
 
 def _is_done(entry: dict[str, Any] | None, f: InputFile, docs_dir: Path) -> bool:
@@ -87,7 +89,6 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     input_dir, run_dir = s.input_dir.resolve(), s.run_dir
     if not input_dir.is_dir():
         raise RunError(f"{s.input_dir}: not a directory")
-    llm = llm_config(s.llm)
     previous = read_manifest(run_dir)
     if previous is not None:
         if previous.get("input_dir") != str(input_dir):
@@ -119,7 +120,7 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
         header = _header(s, input_dir, started_at, [*sessions, session])
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
-        done.update(_extract(s, todo, llm, journal, docs_dir))
+        done.update(_extract(s, todo, journal, docs_dir))
         session["ended_at"] = now()
         session["seconds"] = round(time.perf_counter() - start, 3)
         sessions.append(session)
@@ -181,12 +182,12 @@ def _header(
 
 
 def _extract(
-    s: RunSettings, todo: list[InputFile], llm: Any, journal: Journal, docs_dir: Path
+    s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
 ) -> dict[str, dict[str, Any]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
     files = {str(f.path): f for f in todo}
     tasks = [
-        Task(path=str(f.path), doc_id=f.doc_id, max_pages=s.max_pages, timeout_s=s.timeout_s, llm=llm)
+        Task(path=str(f.path), doc_id=f.doc_id, max_pages=s.max_pages, timeout_s=s.timeout_s, llm=s.llm)
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}

@@ -17,6 +17,7 @@ from typing import Any
 
 from extractor.errors import ExtractionError
 from extractor.export import document_json
+from extractor.llm.options import client_from_settings
 from extractor.pipeline import extract
 
 NOTABLE_SEVERITIES = ("material", "warning", "error")
@@ -31,7 +32,7 @@ class Task:
     doc_id: str
     max_pages: int | None = None
     timeout_s: float | None = None
-    llm: Any = None  # opaque LLM settings, passed to extract() untouched (None: no LLM layer)
+    llm: Any = None  # extractor.llm.LlmSettings (picklable; the client is built where it runs) or None
     start_method: str = "fork"
 
 
@@ -92,9 +93,7 @@ def process_document(task: Task) -> Outcome:
         if task.max_pages is not None and pages is not None and pages > task.max_pages:
             reason = f"too many pages ({pages} > limit {task.max_pages})"
             return Outcome(done(status="skipped", reason=reason, pages=pages))
-        # The LLM hook: settings are passed only when given, so extract() needs no llm parameter yet.
-        kwargs = {"llm": task.llm} if task.llm is not None else {}
-        doc = extract(path, doc_id=task.doc_id, **kwargs)
+        doc = extract(path, doc_id=task.doc_id, llm=client_from_settings(task.llm))
     except ExtractionError as exc:
         # ingest's own page limit (MAX_PAGES) is a skip like ours, not a broken file
         status = "skipped" if exc.reason.startswith("too many pages") else "failed"
@@ -121,6 +120,7 @@ def process_document(task: Task) -> Outcome:
             "cache_hits": usage.cache_hits,
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
+            "failures": dict(usage.failures),
         },
     )
     return Outcome(entry, document_json(doc))

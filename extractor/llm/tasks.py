@@ -115,8 +115,11 @@ def policy_documents(ctx: LlmContext, policy_basis: str) -> list[PolicyDocument]
     return docs
 
 
-def indicators(ctx: LlmContext, table_text: str, provenance: Provenance) -> list[Indicator] | None:
-    """Indicator rows of a 绩效目标表 whose grid was lost, grounded in ``table_text``.
+def indicators(
+    ctx: LlmContext, table_text: str, provenance: Provenance
+) -> tuple[str | None, list[Indicator]] | None:
+    """The project name and indicator rows of a 绩效目标表 whose grid was lost, grounded in
+    ``table_text``, or None when the call failed.
 
     ``table_text`` is the flattened table (it is not part of the narrative text, so grounding
     is done against it); ``provenance`` is the table's.
@@ -125,6 +128,8 @@ def indicators(ctx: LlmContext, table_text: str, provenance: Provenance) -> list
     if answer is None:
         return None
     grounder = Grounder(table_text)
+    project_span = grounder.find(answer.project) if answer.project else None
+    project = table_text[project_span[0] : project_span[1]] if project_span else None
     out = []
     for item in answer.indicators:
         span = grounder.find(item.level3)
@@ -135,7 +140,7 @@ def indicators(ctx: LlmContext, table_text: str, provenance: Provenance) -> list
             continue
         ctx.usage.grounded += 1
         out.append((item, table_text[span[0] : span[1]]))
-    return [_indicator(item, name, provenance) for item, name in out]
+    return project, [_indicator(item, name, provenance) for item, name in out]
 
 
 def _indicator(item: IndicatorItem, name: str, provenance: Provenance) -> Indicator:

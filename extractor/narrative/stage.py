@@ -12,9 +12,19 @@ from extractor.narrative.projects import find_projects
 from extractor.narrative.text import build_narrative_text
 from extractor.table_kinds import PERFORMANCE
 from extractor.validate import table_ref
-from schemas import Finding, LlmRun, Narrative, SourceLine, Table, TableRegion
+from schemas import (
+    Finding,
+    Indicator,
+    LlmRun,
+    Narrative,
+    PerformanceHeader,
+    SourceLine,
+    Table,
+    TableKind,
+    TableRegion,
+)
 
-INDICATOR_CHUNK_LINES = 40  # lines of a flattened 绩效表 per call: keeps prompts short
+INDICATOR_CHUNK_LINES = 60  # lines of a flattened 绩效表 per call: keeps prompts within small contexts
 
 
 def extract_narrative(
@@ -68,7 +78,7 @@ def _with_llm(
     narrative.changes += unmatched_changes(ctx, covered)
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
-            findings += _recover_indicators(ctx, table, region)
+            findings += recover_indicators(ctx, table, region)
     usage, run = ctx.usage, narrative.llm
     if usage.failures:
         run.status = "failed" if sum(usage.failures.values()) >= usage.calls > 0 else "partial"
@@ -84,15 +94,20 @@ def _with_llm(
     return findings
 
 
-def _recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> list[Finding]:
+def recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> list[Finding]:
+    """Indicators (and the project name) of a 绩效目标表 whose grid was lost, by the LLM, in place."""
     lines = [line.text for line in region.lines if line.text.strip()]
-    found = []
+    found: list[Indicator] = []
+    project = None
     for b in range(0, len(lines), INDICATOR_CHUNK_LINES):
-        chunk = indicators(ctx, "\n".join(lines[b : b + INDICATOR_CHUNK_LINES]), table.provenance)
-        if chunk is None:
+        answer = indicators(ctx, "\n".join(lines[b : b + INDICATOR_CHUNK_LINES]), table.provenance)
+        if answer is None:
             return []
-        found += chunk
+        project = project or answer[0]
+        found += answer[1]
     table.indicators = found
+    if project and table.kind == TableKind.project_performance:
+        table.performance_header = PerformanceHeader(project=project)
     table.parse_status = "partial"
     ref = table_ref(table)
     return [

@@ -1,0 +1,104 @@
+"""Benchmark of ``budget-extract run``: documents/s, pages/s and peak memory with 1 and 2 workers,
+next to a bare pdfplumber pass (``extract_tables()`` on every page) over the same PDFs, in the
+same process and on the same machine state.
+
+The corpus is built from the samples (examples/ and, when present, ../shared/corpus/putuo/):
+text renderings with their cents perturbed (so every copy is a distinct document with its own
+arithmetic findings) and PDF copies made distinct by a trailing comment (readers ignore it; the
+run's duplicate detection does not). Usage:
+
+    python scripts/bench_corpus.py [--docs 200] [--pdf-share 0.15] [--workers 1 2] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pdfplumber
+
+from extractor.corpus import RunSettings, run_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = sorted((ROOT / "examples").glob("*.txt"))
+PDFS = sorted((ROOT / "examples").glob("*.pdf")) + sorted(
+    (ROOT.parent / "shared" / "corpus" / "putuo").glob("*.pdf")
+)
+_CENTS = re.compile(r"(\d+\.)(\d\d)\b")
+
+
+def build_corpus(folder: Path, docs: int, pdf_share: float, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    n_pdf = round(docs * pdf_share)
+    for i in range(n_pdf):
+        src = PDFS[i % len(PDFS)]
+        dst = folder / f"pdf_{i:04d}_{src.stem[:24]}.pdf"
+        shutil.copy(src, dst)
+        with dst.open("ab") as fh:
+            fh.write(f"\n% bench copy {i}\n".encode())
+    for i in range(docs - n_pdf):
+        src = TEXTS[i % len(TEXTS)]
+        text = _CENTS.sub(lambda m: m.group(1) + f"{rng.randrange(100):02d}", src.read_text(encoding="utf-8"))
+        (folder / f"txt_{i:04d}_{src.stem[:24]}.txt").write_text(text, encoding="utf-8")
+
+
+def bare_pass(pdfs: list[Path]) -> tuple[float, int]:
+    start = time.perf_counter()
+    pages = 0
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+            pages += len(pdf.pages)
+    return time.perf_counter() - start, pages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=200)
+    ap.add_argument("--pdf-share", type=float, default=0.15, help="share of PDFs among the documents")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--keep", type=Path, help="build the corpus and runs here (default: a temp dir)")
+    ap.add_argument("--progress", action="store_true")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench_corpus_"))
+    corpus = base / "corpus"
+    corpus.mkdir(parents=True)
+    build_corpus(corpus, args.docs, args.pdf_share)
+    pdfs = sorted(corpus.glob("*.pdf"))
+    print(
+        f"corpus: {args.docs} documents ({len(pdfs)} PDFs from {len(PDFS)} samples, text the rest) in {base}"
+    )
+
+    bare_s, bare_pages = bare_pass(pdfs)
+    print(f"bare pdfplumber extract_tables(), 1 process: {bare_pages} pages in {bare_s:.1f} s")
+    print(
+        f"{'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} {'peak RSS MB max/median':>23} "
+        f"{'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
+    )
+    for workers in args.workers:
+        run_dir = base / f"run_w{workers}"
+        start = time.perf_counter()
+        m = run_corpus(RunSettings(corpus, run_dir, workers=workers, progress=args.progress))
+        wall = time.perf_counter() - start
+        docs = m["documents"]
+        ok = [d for d in docs if d["status"].startswith("ok")]
+        pdf_s = sum(d["seconds"] for d in docs if d["relpath"].endswith(".pdf"))
+        rss = [d["peak_rss_mb"] for d in docs if d.get("peak_rss_mb")]
+        pages = m["totals"]["pages"]
+        print(
+            f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
+            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pdf_s / bare_s:21.2f} {wall / bare_s:11.2f}"
+        )
+    if not args.keep:
+        shutil.rmtree(base)
+
+
+if __name__ == "__main__":
+    main()

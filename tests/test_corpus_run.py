@@ -1,0 +1,293 @@
+"""Corpus runs (``budget-extract run``): statuses, manifest, outputs, views, resume, rerun, limits."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractor import extract
+from extractor.corpus import RunSettings, run_corpus
+from extractor.corpus.journal import Journal
+from extractor.corpus.run import RunError
+from extractor.export import TIDY_TABLES, document_json, tidy_columns
+from tests.badfiles import encrypted_pdf, image_only_pdf, long_pdf
+from tests.conftest import EXAMPLES, GOLD, SEEDS
+
+duckdb = pytest.importorskip("duckdb")
+pq = pytest.importorskip("pyarrow.parquet")
+
+# The README's example queries, verbatim: they must keep working.
+README_QUERIES = {
+    "totals": "SELECT doc_id, department, year, income_total_wan, expenditure_total_wan "
+    "FROM v_totals ORDER BY department, year, doc_id",
+    "function": "SELECT code, function_class, total_wan, basic_wan, project_wan FROM v_spending_by_function "
+    "WHERE doc_id = '001_6d2149f5b3f07333-pdf' ORDER BY code",
+    "findings": 'SELECT "check", severity, findings, documents FROM v_findings_by_check ORDER BY findings DESC',
+}
+
+
+def _gold_cell(seed: str, table_no: str, label: str, column: str) -> Decimal:
+    gold = json.loads((GOLD / seed / "tables.json").read_text(encoding="utf-8"))
+    table = next(t for t in gold["tables"] if t["table_no"] == table_no)
+    return Decimal(next(c["value"] for c in table["cells"] if c["label"] == label and c["column"] == column))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """The two seeds as PDF and text, an identical copy, and every kind of bad file; one run."""
+    src = tmp_path_factory.mktemp("corpus")
+    for f in EXAMPLES.iterdir():
+        shutil.copy(f, src / f.name)
+    (src / "again").mkdir()
+    shutil.copy(EXAMPLES / f"{SEEDS[1]}.txt", src / "again" / "copy.txt")
+    (src / "garbage.pdf").write_bytes(b"garbage")
+    (src / "empty.pdf").write_bytes(b"")
+    image_only_pdf(src / "scan.pdf")
+    encrypted_pdf(src / "locked.pdf")
+    long_pdf(src / "huge.pdf", pages=60)
+    (src / "poem.txt").write_text("床前明月光，疑是地上霜。\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("run") / "run"
+    manifest = run_corpus(RunSettings(src, out, workers=2, max_pages=50, timeout_s=120, progress=False))
+    return src, out, manifest
+
+
+def _by_path(manifest: dict) -> dict[str, dict]:
+    return {e["relpath"]: e for e in manifest["documents"]}
+
+
+def test_statuses_and_reasons(corpus):
+    _, out, manifest = corpus
+    docs = _by_path(manifest)
+    expected = {
+        f"{SEEDS[0]}.pdf": ("ok_with_findings", None),  # implausible_magnitude warnings
+        f"{SEEDS[0]}.txt": ("ok_with_findings", None),
+        f"{SEEDS[1]}.pdf": ("ok", None),  # rounding findings only
+        f"{SEEDS[1]}.txt": ("ok", None),
+        "again/copy.txt": ("skipped", f"duplicate of {SEEDS[1]}.txt"),
+        "garbage.pdf": ("failed", "not a PDF"),
+        "empty.pdf": ("failed", "empty file"),
+        "scan.pdf": ("failed", "no text layer"),
+        "locked.pdf": ("failed", "encrypted"),
+        "poem.txt": ("failed", "not a budget disclosure"),
+        "huge.pdf": ("skipped", "too many pages (60 > limit 50)"),
+    }
+    assert {p: docs[p]["status"] for p in docs} == {p: s for p, (s, _) in expected.items()}
+    for path, (_, reason) in expected.items():
+        if reason:
+            assert reason in docs[path]["reason"], (path, docs[path]["reason"])
+    assert docs["again/copy.txt"]["duplicate_of"] == f"{SEEDS[1]}-txt"
+    assert docs["again/copy.txt"]["sha256"] == docs[f"{SEEDS[1]}.txt"]["sha256"]
+    written = sorted(p.stem for p in (out / "docs").glob("*.json"))
+    assert written == sorted(docs[p]["doc_id"] for p in docs if docs[p]["status"].startswith("ok"))
+
+
+def test_manifest_content(corpus):
+    from pypdf import PdfReader
+
+    _, out, manifest = corpus
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+    assert manifest["status"] == "finished"
+    assert manifest["settings"] == {"max_pages": 50, "timeout_s": 120, "llm": "off"}
+    assert manifest["config"]["workers"] == 2 and manifest["config"]["executor"] == "process"
+    for pkg in ("python", "pdfplumber", "pydantic", "pyarrow", "duckdb"):
+        assert manifest["versions"][pkg]
+    assert manifest["started_at"] <= manifest["finished_at"]
+    assert len(manifest["sessions"]) == 1 and manifest["sessions"][0]["documents"] == 10  # 11 − duplicate
+    assert manifest["prompt_versions"] == {}  # the LLM layer was off
+    assert manifest["model"] is None
+    t = manifest["totals"]
+    assert (t["documents"], t["ok"], t["ok_with_findings"], t["failed"], t["skipped"]) == (11, 2, 2, 5, 2)
+    # pages of the extracted PDFs, as the files have them
+    assert t["pages"] == sum(len(PdfReader(EXAMPLES / f"{s}.pdf").pages) for s in SEEDS)
+    assert t["llm_calls"] == t["llm_cache_hits"] == t["llm_prompt_tokens"] == 0
+    pdf = _by_path(manifest)[f"{SEEDS[0]}.pdf"]
+    assert pdf["pages"] == len(PdfReader(EXAMPLES / f"{SEEDS[0]}.pdf").pages)
+    assert pdf["seconds"] > 0 and pdf["peak_rss_mb"] > 10 and pdf["finished_at"]
+    assert pdf["department"] == "克孜勒苏柯尔克孜自治州医疗保障局" and pdf["year"] == 2026
+    assert sum(e.get("facts", 0) for e in manifest["documents"]) == manifest["outputs"]["tables"]["facts"]
+
+
+def test_tables_csv_parquet(corpus):
+    _, out, manifest = corpus
+    for name in TIDY_TABLES:
+        with (out / "tables" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            csv_rows = list(csv.DictReader(fh))
+        parquet = pq.read_table(out / "tables" / f"{name}.parquet")
+        assert len(csv_rows) == parquet.num_rows == manifest["outputs"]["tables"][name]
+        assert parquet.column_names == tidy_columns(name)
+    facts = pq.read_table(out / "tables" / "facts.parquet")
+    assert str(facts.schema.field("value").type) == "decimal128(38, 6)"
+    csv_text = (out / "tables" / "facts.csv").read_text(encoding="utf-8")
+    assert ",996.43,万元,996.43," in csv_text  # exact Decimal strings, as printed
+
+
+def test_duckdb_views_answer_from_gold(corpus):
+    _, out, manifest = corpus
+    con = duckdb.connect(str(out / "corpus.duckdb"), read_only=True)
+    try:
+        totals = {r[0]: r[1:] for r in con.execute(README_QUERIES["totals"]).fetchall()}
+        assert len(totals) == 4  # the two seeds, each as PDF and as text
+        for seed in SEEDS:
+            total = _gold_cell(seed, "1", "收入总计", "amount")
+            for suffix in ("pdf", "txt"):
+                _, year, income, expenditure = totals[f"{seed}-{suffix}"]
+                assert year == 2026 and income == expenditure == total
+        assert _gold_cell(SEEDS[0], "1", "收入总计", "amount") == Decimal("996.43")  # as printed
+        health = con.execute(README_QUERIES["function"]).fetchall()
+        assert [r[0] for r in health] == ["208", "210", "221"]
+        assert health[1][2:] == tuple(
+            _gold_cell(SEEDS[0], "3", "卫生健康支出", col) for col in ("total", "basic", "project")
+        )
+        by_check = con.execute(README_QUERIES["findings"]).fetchall()
+        per_doc = sum(sum(e["findings"].values()) for e in manifest["documents"] if "findings" in e)
+        assert sum(r[2] for r in by_check) == per_doc == manifest["outputs"]["tables"]["findings"]
+        reasons = con.execute("SELECT sum(reasons) FROM v_reasons_by_category").fetchone()[0]
+        assert reasons == manifest["outputs"]["tables"]["reasons"] > 0  # the narrative stage's 主要原因
+        status = dict(con.execute("SELECT status, sum(documents) FROM v_run_status GROUP BY 1").fetchall())
+        assert status == {"ok": 2, "ok_with_findings": 2, "failed": 5, "skipped": 2}
+    finally:
+        con.close()
+
+
+def _snapshot(run_dir: Path) -> dict[str, tuple[int, str]]:
+    return {
+        str(p.relative_to(run_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_rerun_of_finished_run_changes_nothing(corpus):
+    src, out, manifest = corpus
+    before = _snapshot(out)
+    again = run_corpus(RunSettings(src, out, workers=2, max_pages=50, timeout_s=120, progress=False))
+    assert again == manifest
+    assert _snapshot(out) == before
+
+
+def test_other_settings_refused(corpus):
+    src, out, _ = corpus
+    with pytest.raises(RunError, match="results would mix"):
+        run_corpus(RunSettings(src, out, max_pages=400, timeout_s=120, progress=False))
+
+
+def _text_corpus(folder: Path, n: int) -> Path:
+    """``n`` distinct text documents: the seed with a different number in a note line each."""
+    folder.mkdir()
+    seed = (EXAMPLES / f"{SEEDS[1]}.txt").read_text(encoding="utf-8")
+    for i in range(n):
+        (folder / f"dept_{i:03d}.txt").write_text(seed + f"\n附注：编号 {i}\n", encoding="utf-8")
+    return folder
+
+
+def test_resume_after_kill(tmp_path):
+    """Kill a running ``budget-extract run`` (the whole process group), start it again: every
+    document ends up done exactly once."""
+    n = 30
+    src = _text_corpus(tmp_path / "in", n)
+    out = tmp_path / "run"
+    journal = out / "journal.jsonl"
+    cmd = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "run",
+        str(src),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--llm",
+        "off",
+    ]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 3:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_at_kill = len(Journal(journal).read())
+    assert 3 <= done_at_kill < n, proc.stderr.read().decode() if proc.stderr else ""
+
+    manifest = run_corpus(RunSettings(src, out, workers=2, progress=False))
+    lines = [json.loads(x) for x in journal.read_text(encoding="utf-8").splitlines() if x.startswith("{")]
+    assert sorted(e["relpath"] for e in lines) == sorted(f"dept_{i:03d}.txt" for i in range(n))  # once each
+    assert manifest["totals"]["ok"] == n and len(manifest["sessions"]) == 2
+    assert manifest["sessions"][1]["documents"] == n - done_at_kill
+    assert len(list((out / "docs").glob("*.json"))) == n
+    assert not list(out.rglob(".*.tmp*"))
+    assert manifest["outputs"]["tables"]["documents"] == n
+
+
+def test_journal_ignores_a_torn_line(tmp_path):
+    j = Journal(tmp_path / "journal.jsonl")
+    j.append({"relpath": "a.txt", "status": "ok"})
+    with j.path.open("a", encoding="utf-8") as fh:
+        fh.write('{"relpath": "b.txt", "sta')  # killed mid-write
+    assert list(j.read()) == ["a.txt"]
+    j.append({"relpath": "c.txt", "status": "failed"})
+    assert list(j.read()) == ["a.txt", "c.txt"]
+
+
+def test_time_limit_kills_the_document_and_the_run_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / f"{SEEDS[0]}.pdf", src / "slow.pdf")  # seconds of pdfminer work
+    shutil.copy(EXAMPLES / f"{SEEDS[1]}.txt", src / "fast.txt")
+    manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=2, timeout_s=1.0, progress=False))
+    docs = _by_path(manifest)
+    assert docs["slow.pdf"]["status"] == "skipped"
+    assert docs["slow.pdf"]["reason"] == "timeout (> 1 s)"
+    assert docs["slow.pdf"]["seconds"] < 3  # stopped at the limit, not after the whole extraction
+    assert docs["fast.txt"]["status"] == "ok"
+    assert not (tmp_path / "run" / "docs" / "slow.json").exists()
+
+
+def test_ray_executor_gives_the_same_documents(tmp_path):
+    pytest.importorskip("ray")
+    src = _text_corpus(tmp_path / "in", 2)
+    manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=2, executor="ray", progress=False))
+    assert manifest["totals"]["ok"] == 2 and manifest["config"]["executor"] == "ray"
+    for e in manifest["documents"]:
+        written = (tmp_path / "run" / "docs" / f"{e['doc_id']}.json").read_text(encoding="utf-8")
+        assert written == document_json(extract(src / e["relpath"], doc_id=e["doc_id"]))
+
+
+def test_doc_ids_unique_and_stable():
+    from extractor.corpus.discover import doc_ids
+
+    paths = ["001.pdf", "001.txt", "a/x.pdf", "a__x.pdf", "b/y.md"]
+    assert doc_ids(paths) == ["001-pdf", "001-txt", "a__x-pdf", "a__x-pdf-2", "b__y"]
+
+
+def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path):
+    """Offline with an empty cache: the LLM layer runs in the workers and can make no call."""
+    from extractor.llm.config import LlmSettings
+
+    src = _text_corpus(tmp_path / "in", 1)
+    settings = LlmSettings(
+        base_url="http://127.0.0.1:9/v1",
+        api_key="sk-secret",
+        model="m-test",
+        offline=True,
+        cache_dir=tmp_path / "c",
+    )
+    manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=1, llm=settings, progress=False))
+    entry = manifest["documents"][0]
+    assert entry["status"].startswith("ok") and entry["llm"]["status"] in ("partial", "failed")
+    assert manifest["model"] == "m-test" and manifest["settings"]["llm"]["offline"] is True
+    assert manifest["prompt_versions"]["change_reasons"] == "v1"
+    assert manifest["totals"]["llm_calls"] == 0 and manifest["totals"]["llm_failures"] > 0
+    assert "sk-secret" not in (tmp_path / "run" / "manifest.json").read_text(encoding="utf-8")
