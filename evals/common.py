@@ -117,6 +117,51 @@ class Score:
         acc[0] += int(ok)
         acc[1] += 1
 
+    def miss(self, key: str, gold: str, anchor: str | None) -> None:
+        """A gold item that no prediction matched."""
+        self.diffs.append(Diff("miss", key, gold=gold, anchor=anchor))
+
+    def extra(
+        self, key: str, pred: str, origin: str | None = None, provenance: Provenance | None = None
+    ) -> None:
+        """A prediction that matched no gold item."""
+        self.diffs.append(Diff("extra", key, pred=pred, origin=origin, provenance=provenance))
+
+    def wrong(
+        self,
+        key: str,
+        gold: str,
+        pred: str,
+        origin: str | None,
+        provenance: Provenance | None,
+        anchor: str | None = None,
+    ) -> None:
+        """A matched pair whose values disagree."""
+        self.diffs.append(
+            Diff("wrong", key, gold=gold, pred=pred, origin=origin, provenance=provenance, anchor=anchor)
+        )
+
+    def wrong_fields(
+        self,
+        key: str,
+        names: Sequence[str],
+        gold: dict[str, Any],
+        pred: Any,
+        origin: str | None,
+        provenance: Provenance | None,
+        anchor: str | None = None,
+    ) -> None:
+        """A matched pair whose fields ``names`` disagree (gold a dict, pred an object): the key
+        gets the field list, gold and pred each ``field=value, …``."""
+        self.wrong(
+            f"{key} [{', '.join(names)}]",
+            ", ".join(f"{f}={fmt(gold.get(f))}" for f in names),
+            ", ".join(f"{f}={fmt(getattr(pred, f))}" for f in names),
+            origin,
+            provenance,
+            anchor,
+        )
+
     def add(self, other: Score) -> None:
         self.tp += other.tp
         self.diffs.extend(other.diffs)

@@ -57,12 +57,18 @@ def load_gold_dir(root: Path) -> dict[str, GoldDoc]:
     return {d.name: load_gold(d) for d in sorted(root.iterdir()) if d.is_dir() and any(d.glob("*.json"))}
 
 
-_RENDERING = re.compile(r"-(pdf|txt|md|text)$")
+_RENDERING = re.compile(r"-(pdf|txt|md|text)(-[0-9a-f]{8})?$", re.IGNORECASE)
 
 
 def gold_id_for(pred_doc_id: str, gold_ids: set[str] | dict[str, Any]) -> str | None:
-    """The gold a predicted doc id is scored against: itself, or itself without ``-pdf``/``-txt``."""
+    """The gold a predicted doc id is scored against: itself, or itself without ``-pdf``/``-txt``
+    (and the path hash ``budget-extract run`` may add), then without the folders a corpus run puts
+    in front (``2024__001_abc-pdf`` → ``001_abc``)."""
     if pred_doc_id in gold_ids:
         return pred_doc_id
-    base = _RENDERING.sub("", pred_doc_id)
-    return base if base in gold_ids else None
+    parts = _RENDERING.sub("", pred_doc_id).split("__")
+    for i in range(len(parts)):
+        base = "__".join(parts[i:])
+        if base in gold_ids:
+            return base
+    return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from evals.common import Diff, Layer, Score, fmt, in_layer, match_one_to_one, similarity, squash
+from evals.common import Layer, Score, fmt, in_layer, match_one_to_one, similarity, squash
 from schemas.tables import Indicator, Table
 
 VALUES = ("level1", "level2", "level3", "operator", "number")
@@ -65,41 +65,18 @@ def score_indicators(gold: dict[str, Any], tables: list[Table], layer: Layer = "
         matched, mg, mp = match_one_to_one(ginds, pinds, _ind_sim, 0.6)
         for gi in mg:
             g = ginds[gi]
-            score.diffs.append(
-                Diff(
-                    "miss",
-                    f"{project} · {g['level3']}",
-                    gold=f"{g['level3']} {fmt(g.get('value_raw'))}",
-                    anchor=g["level3"],
-                )
-            )
+            score.miss(f"{project} · {g['level3']}", f"{g['level3']} {fmt(g.get('value_raw'))}", g["level3"])
         for pi in mp:
             p = pinds[pi]
-            score.diffs.append(
-                Diff(
-                    "extra",
-                    f"{project} · {p.level3}",
-                    pred=f"{p.level3} {fmt(p.value_raw)}",
-                    origin=p.origin,
-                    provenance=p.provenance,
-                )
-            )
+            score.extra(f"{project} · {p.level3}", f"{p.level3} {fmt(p.value_raw)}", p.origin, p.provenance)
         for gi, pi in matched:
             g, p = ginds[gi], pinds[pi]
             wrong = [f for f in VALUES if _gold_value(g, f) != _pred_value(p, f)]
             for f in VALUES + EXTRA_FIELDS:
                 score.field(f, _gold_value(g, f) == _pred_value(p, f))
             if wrong:
-                score.diffs.append(
-                    Diff(
-                        "wrong",
-                        f"{project} · {g['level3']} [{', '.join(wrong)}]",
-                        gold=", ".join(f"{f}={fmt(g.get(f))}" for f in wrong),
-                        pred=", ".join(f"{f}={fmt(getattr(p, f))}" for f in wrong),
-                        origin=p.origin,
-                        provenance=p.provenance,
-                        anchor=g["level3"],
-                    )
+                score.wrong_fields(
+                    f"{project} · {g['level3']}", wrong, g, p, p.origin, p.provenance, anchor=g["level3"]
                 )
             else:
                 score.tp += 1

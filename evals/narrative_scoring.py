@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from evals.common import (
-    Diff,
     Layer,
     Score,
     fmt,
@@ -34,15 +33,9 @@ from evals.common import (
 from schemas.narrative import ChangeStatement, PolicyDocument, Project
 
 CHANGE_VALUES = ("amount", "delta", "growth_percent", "share_percent", "status", "base")
-FAMILIES = (
-    "changes",
-    "reasons_exact",
-    "reasons_normalised",
-    "reason_category",
-    "projects",
-    "policy_documents",
-    "allocations",
-)
+CHANGE_FAMILIES = ("changes", "reasons_exact", "reasons_normalised", "reason_category")
+PROJECT_FAMILIES = ("projects", "policy_documents", "allocations")
+FAMILIES = CHANGE_FAMILIES + PROJECT_FAMILIES
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -78,42 +71,22 @@ def _change_key(g: dict[str, Any]) -> str:
 def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement], layer: Layer = "merged"):
     """Score changes and their reasons. Returns ``{family: Score}`` for the change families."""
     pred = [p for p in pred if in_layer(item_origin(p.origin), layer)]
-    out = {f: Score() for f in ("changes", "reasons_exact", "reasons_normalised", "reason_category")}
+    out = {f: Score() for f in CHANGE_FAMILIES}
     matched, miss_g, miss_p = match_one_to_one(gold, pred, _change_sim, 0.8)
     for gi in miss_g:
         g = gold[gi]
-        out["changes"].diffs.append(
-            Diff("miss", _change_key(g), gold=_change_summary(g), anchor=g.get("reason_text") or g["subject"])
-        )
+        out["changes"].miss(_change_key(g), _change_summary(g), g.get("reason_text") or g["subject"])
         for r in g.get("reasons", []):
             for fam in ("reasons_exact", "reasons_normalised"):
-                out[fam].diffs.append(
-                    Diff("miss", f"{_change_key(g)} · reason", gold=r["text"], anchor=r["text"])
-                )
+                out[fam].miss(f"{_change_key(g)} · reason", r["text"], r["text"])
     for pi in miss_p:
         p = pred[pi]
-        origin = item_origin(p.origin)
-        out["changes"].diffs.append(
-            Diff(
-                "extra",
-                f"{p.section} · {p.code or p.subject}",
-                pred=_change_summary(p.model_dump()),
-                origin=origin,
-                provenance=p.provenance,
-            )
-        )
+        key = f"{p.section} · {p.code or p.subject}"
+        out["changes"].extra(key, _change_summary(p.model_dump()), item_origin(p.origin), p.provenance)
         for r in p.reasons:
             if in_layer(r.origin, layer):
                 for fam in ("reasons_exact", "reasons_normalised"):
-                    out[fam].diffs.append(
-                        Diff(
-                            "extra",
-                            f"{p.section} · {p.code or p.subject} · reason",
-                            pred=r.text,
-                            origin=r.origin,
-                            provenance=r.provenance or p.provenance,
-                        )
-                    )
+                    out[fam].extra(f"{key} · reason", r.text, r.origin, r.provenance or p.provenance)
     for gi, pi in matched:
         g, p = gold[gi], pred[pi]
         key = _change_key(g)
@@ -129,16 +102,7 @@ def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement
                 _same("previous_amount", g["previous_amount"], getattr(p, "previous_amount", None)),
             )
         if wrong:
-            out["changes"].diffs.append(
-                Diff(
-                    "wrong",
-                    f"{key} [{', '.join(wrong)}]",
-                    gold=", ".join(f"{f}={fmt(g.get(f))}" for f in wrong),
-                    pred=", ".join(f"{f}={fmt(getattr(p, f))}" for f in wrong),
-                    origin=item_origin(p.origin),
-                    provenance=p.provenance,
-                )
-            )
+            out["changes"].wrong_fields(key, wrong, g, p, item_origin(p.origin), p.provenance)
         else:
             out["changes"].tp += 1
         reasons = [r for r in p.reasons if in_layer(r.origin, layer)]
@@ -161,18 +125,10 @@ def _score_reasons(score, key, gold, pred, change, norm, categories) -> None:
     )
     score.tp += len(pairs)
     for gi in miss_g:
-        score.diffs.append(Diff("miss", f"{key} · reason", gold=gold[gi]["text"], anchor=gold[gi]["text"]))
+        score.miss(f"{key} · reason", gold[gi]["text"], gold[gi]["text"])
     for pi in miss_p:
         r = pred[pi]
-        score.diffs.append(
-            Diff(
-                "extra",
-                f"{key} · reason",
-                pred=r.text,
-                origin=r.origin,
-                provenance=r.provenance or change.provenance,
-            )
-        )
+        score.extra(f"{key} · reason", r.text, r.origin, r.provenance or change.provenance)
     if categories is None:
         return
     for gi, pi in pairs:
@@ -180,15 +136,12 @@ def _score_reasons(score, key, gold, pred, change, norm, categories) -> None:
         if g["category"] == r.category:
             categories.tp += 1
         else:
-            categories.diffs.append(
-                Diff(
-                    "wrong",
-                    f"{key} · {g['text'][:30]}",
-                    gold=g["category"],
-                    pred=r.category,
-                    origin=r.origin,
-                    provenance=r.provenance or change.provenance,
-                )
+            categories.wrong(
+                f"{key} · {g['text'][:30]}",
+                g["category"],
+                r.category,
+                r.origin,
+                r.provenance or change.provenance,
             )
 
 
@@ -215,27 +168,17 @@ def policy_doc_sim(g: dict[str, Any], p: PolicyDocument) -> float:
 def score_projects(gold: Sequence[dict[str, Any]], pred: Sequence[Project], layer: Layer = "merged"):
     """Projects, their policy documents and allocations. Returns ``{family: Score}``."""
     pred = [p for p in pred if in_layer(item_origin(p.origin), layer)]
-    out = {f: Score() for f in ("projects", "policy_documents", "allocations")}
+    out = {f: Score() for f in PROJECT_FAMILIES}
     matched, miss_g, miss_p = match_one_to_one(
         gold, pred, lambda g, p: _near(normalise_text(g["name"]), normalise_text(p.name)), 0.8
     )
     for gi in miss_g:
         g = gold[gi]
-        out["projects"].diffs.append(
-            Diff("miss", g["name"], gold=f"{g['name']} {fmt(g.get('budget_amount'))}", anchor=g["name"])
-        )
+        out["projects"].miss(g["name"], f"{g['name']} {fmt(g.get('budget_amount'))}", g["name"])
         _children(out, g, None, layer)
     for pi in miss_p:
         p = pred[pi]
-        out["projects"].diffs.append(
-            Diff(
-                "extra",
-                p.name,
-                pred=f"{p.name} {fmt(p.budget_amount)}",
-                origin=item_origin(p.origin),
-                provenance=p.provenance,
-            )
-        )
+        out["projects"].extra(p.name, f"{p.name} {fmt(p.budget_amount)}", item_origin(p.origin), p.provenance)
         _children(out, None, p, layer)
     for gi, pi in matched:
         g, p = gold[gi], pred[pi]
@@ -256,16 +199,7 @@ def score_projects(gold: Sequence[dict[str, Any]], pred: Sequence[Project], laye
         )
         wrong = [f for f, ok in checks.items() if not ok]
         if wrong:
-            out["projects"].diffs.append(
-                Diff(
-                    "wrong",
-                    f"{g['name']} [{', '.join(wrong)}]",
-                    gold=", ".join(f"{f}={fmt(g.get(f))}" for f in wrong),
-                    pred=", ".join(f"{f}={fmt(getattr(p, f))}" for f in wrong),
-                    origin=item_origin(p.origin),
-                    provenance=p.provenance,
-                )
-            )
+            out["projects"].wrong_fields(g["name"], wrong, g, p, item_origin(p.origin), p.provenance)
         else:
             out["projects"].tp += 1
         _children(out, g, p, layer)
@@ -287,24 +221,15 @@ def _children(out: dict[str, Score], g: dict[str, Any] | None, p: Project | None
             score.field("doc_number_normalized", gd.get("doc_number_normalized") == pd.doc_number_normalized)
     for gi in miss_g:
         gd = gdocs[gi]
-        score.diffs.append(
-            Diff(
-                "miss",
-                f"{name} · {gd.get('doc_number') or gd.get('title')}",
-                gold=f"《{fmt(gd.get('title'))}》 {fmt(gd.get('doc_number'))}",
-                anchor=gd.get("doc_number") or gd.get("title"),
-            )
-        )
+        ident = gd.get("doc_number") or gd.get("title")
+        score.miss(f"{name} · {ident}", f"《{fmt(gd.get('title'))}》 {fmt(gd.get('doc_number'))}", ident)
     for pi in miss_p:
         pd = pdocs[pi]
-        score.diffs.append(
-            Diff(
-                "extra",
-                f"{name} · {pd.doc_number or pd.title}",
-                pred=f"《{fmt(pd.title)}》 {fmt(pd.doc_number)}",
-                origin=pd.origin,
-                provenance=pd.provenance or (p.provenance if p else None),
-            )
+        score.extra(
+            f"{name} · {pd.doc_number or pd.title}",
+            f"《{fmt(pd.title)}》 {fmt(pd.doc_number)}",
+            pd.origin,
+            pd.provenance or (p.provenance if p else None),
         )
     galloc = (g or {}).get("allocations", [])
     palloc = list(p.allocations) if p and in_layer(item_origin(p.origin.get("allocations")), layer) else []
@@ -317,36 +242,19 @@ def _children(out: dict[str, Score], g: dict[str, Any] | None, p: Project | None
         if _dec(ga.get("amount")) == pa.amount:
             score.tp += 1
         else:
-            score.diffs.append(
-                Diff(
-                    "wrong",
-                    f"{name} · {ga['purpose']}",
-                    gold=fmt(ga.get("amount")),
-                    pred=fmt(pa.amount),
-                    origin=item_origin(p.origin.get("allocations")),
-                    provenance=pa.provenance,
-                )
+            score.wrong(
+                f"{name} · {ga['purpose']}",
+                fmt(ga.get("amount")),
+                fmt(pa.amount),
+                item_origin(p.origin.get("allocations")),
+                pa.provenance,
             )
     for gi in miss_g:
         ga = galloc[gi]
-        score.diffs.append(
-            Diff(
-                "miss",
-                f"{name} · {ga['purpose']}",
-                gold=f"{ga['purpose']} {fmt(ga.get('amount'))}",
-                anchor=ga["purpose"],
-            )
-        )
+        score.miss(f"{name} · {ga['purpose']}", f"{ga['purpose']} {fmt(ga.get('amount'))}", ga["purpose"])
     for pi in miss_p:
         pa = palloc[pi]
-        score.diffs.append(
-            Diff(
-                "extra",
-                f"{name} · {pa.purpose}",
-                pred=f"{pa.purpose} {fmt(pa.amount)}",
-                provenance=pa.provenance,
-            )
-        )
+        score.extra(f"{name} · {pa.purpose}", f"{pa.purpose} {fmt(pa.amount)}", provenance=pa.provenance)
 
 
 def score_narrative(gold: dict[str, Any], changes, projects, layer: Layer = "merged") -> dict[str, Score]:

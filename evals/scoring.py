@@ -9,22 +9,12 @@ from evals.common import Diff, Layer, Score
 from evals.findings_scoring import score_findings
 from evals.gold import GoldDoc
 from evals.indicator_scoring import score_indicators
+from evals.narrative_scoring import FAMILIES as NARRATIVE_FAMILIES
 from evals.narrative_scoring import score_narrative
 from evals.table_scoring import gold_cells, predicted_cell_provenance, predicted_cells, score_cells
 from schemas import BudgetDocument
 
-FAMILIES = (
-    "cells",
-    "indicators",
-    "changes",
-    "reasons_exact",
-    "reasons_normalised",
-    "reason_category",
-    "projects",
-    "policy_documents",
-    "allocations",
-    "findings",
-)
+FAMILIES = ("cells", "indicators", *NARRATIVE_FAMILIES, "findings")
 # The overall score sums these; reasons_exact and reason_category restate reasons_normalised.
 OVERALL = (
     "cells",

@@ -44,12 +44,21 @@ def parse_number(text: str) -> Decimal | None:
     return -value if negative else value
 
 
+UNIT_PATTERN = "亿元|千元|万元|元"
+"""The money units a narrative prints after an amount, as a regex alternation. Table headers
+("单位：万元") are read by ``parse_unit``, which keeps to 万元 and 元."""
+
+
 def to_wan(value: Decimal | None, unit: Unit | None) -> Decimal | None:
-    """The value in 万元 (元 / 10000), exact."""
+    """The value in 万元 (亿元 × 10000, 千元 / 10, 元 / 10000), exact."""
     if value is None or unit is None:
         return None
     if unit == "元":
         return value / Decimal(10000)
+    if unit == "千元":
+        return value / Decimal(10)
+    if unit == "亿元":
+        return value * Decimal(10000)
     return value
 
 

@@ -14,7 +14,7 @@ from extractor.narrative.stage import extract_narrative
 from extractor.parse_flat import parse_flat
 from extractor.parse_grid import parse_grid
 from extractor.parse_performance import parse_performance
-from extractor.segment import segment
+from extractor.segment import prose_lines, segment
 from extractor.table_kinds import PERFORMANCE
 from extractor.validate import table_ref, validate
 from schemas import (
@@ -69,8 +69,7 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
                 message=f"{source.path}: budget wording found but no table could be located",
             )
         )
-    table_lines = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
-    text_lines = [line for line in source.lines if id(line) not in table_lines and line.cells is None]
+    text_lines = prose_lines(source, seg.regions)
     findings += validate(tables, text_lines, seg.doc_kind)
     narrative, narrative_findings = extract_narrative(text_lines, tables, seg.regions, seg.doc_kind, llm)
     findings += narrative_findings

@@ -119,6 +119,12 @@ def segment(doc: SourceDocument) -> Segmentation:
     )
 
 
+def prose_lines(doc: SourceDocument, regions: list[TableRegion]) -> list[SourceLine]:
+    """The lines outside every table (and not grid rows): the text the narrative stage reads."""
+    in_tables = {id(line) for r in regions for line in (r.title_line, *r.lines)}
+    return [line for line in doc.lines if id(line) not in in_tables and line.cells is None]
+
+
 def _department(lines: list[SourceLine]) -> str | None:
     found: Counter[str] = Counter()
     for line in lines:

@@ -145,7 +145,9 @@ class Project(BaseModel):
 
 
 class LlmUsage(BaseModel):
-    """What the LLM layer cost for one document."""
+    """What the LLM layer cost for one document. ``calls`` counts requests made (a cache hit is
+    not a call); ``retries`` counts the extra HTTP attempts inside them (transport retries and
+    validation re-asks)."""
 
     calls: int = 0
     cache_hits: int = 0

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from schemas.provenance import Origin, Provenance
 
-Unit = Literal["万元", "元"]
+Unit = Literal["万元", "元", "亿元", "千元"]
 
 
 class TableKind(StrEnum):

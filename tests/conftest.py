@@ -33,7 +33,7 @@ def narrative_inputs():
     from extractor.ingest import ingest
     from extractor.narrative.text import build_narrative_text
     from extractor.pipeline import extract_source
-    from extractor.segment import segment
+    from extractor.segment import prose_lines, segment
 
     cache: dict[Path, tuple] = {}
 
@@ -42,9 +42,11 @@ def narrative_inputs():
             source = ingest(path)
             doc = extract_source(source, path.stem)
             seg = segment(source)
-            in_tables = {id(line) for r in seg.regions for line in (r.title_line, *r.lines)}
-            lines = [ln for ln in source.lines if id(ln) not in in_tables and ln.cells is None]
-            cache[path] = (build_narrative_text(lines), doc.tables, doc.meta.doc_kind)
+            cache[path] = (
+                build_narrative_text(prose_lines(source, seg.regions)),
+                doc.tables,
+                doc.meta.doc_kind,
+            )
         return cache[path]
 
     return get

@@ -2,12 +2,14 @@
 
 Cassettes in tests/cassettes/ were recorded from a real OpenAI-compatible server (see
 README "Recording cassettes"). Tests replay them offline; set ``BUDGET_EXTRACT_RECORD=1`` with
-a server at ``RECORD_BASE_URL`` to record missing ones. Requests are matched on their body
-too, so a changed prompt, schema or input fails loudly instead of replaying a stale answer.
+a server at ``RECORD_BASE_URL`` to record missing ones. Requests are matched on the chat
+request they carry, so a changed prompt, schema or input fails loudly instead of replaying a
+stale answer (delete the cassette and record again).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,13 +23,25 @@ RECORD_BASE_URL = "http://127.0.0.1:8765/v1"
 RECORD_MODEL = "qwen2.5-coder-1.5b"
 RECORDING = os.environ.get("BUDGET_EXTRACT_RECORD") == "1"
 
+
+def _chat_request(r1: object, r2: object) -> None:
+    """Same chat request: model, messages, response format and temperature (JSON-compared, so key
+    order or fields a newer client adds do not matter; a changed prompt or schema does)."""
+    keys = ("model", "messages", "response_format", "temperature")
+    a, b = (json.loads(r.body or b"{}") for r in (r1, r2))  # type: ignore[attr-defined]
+    assert {k: a.get(k) for k in keys} == {k: b.get(k) for k in keys}, (
+        "chat request differs from the cassette"
+    )
+
+
 replay = vcr.VCR(
     cassette_library_dir=str(CASSETTES),
     record_mode="once" if RECORDING else "none",
-    match_on=["method", "scheme", "host", "port", "path", "body"],
+    match_on=["method", "scheme", "host", "port", "path", "chat_request"],
     filter_headers=["authorization", "api-key", "x-api-key", "openai-organization", "cookie", "set-cookie"],
     decode_compressed_response=True,
 )
+replay.register_matcher("chat_request", _chat_request)
 
 
 def recorded_client(cache_dir: Path) -> LlmClient:

@@ -266,13 +266,159 @@ def test_ray_executor_gives_the_same_documents(tmp_path):
 
 
 def test_doc_ids_unique_and_stable():
-    from extractor.corpus.discover import doc_ids
+    from extractor.corpus.discover import doc_id_for, doc_ids
 
-    paths = ["001.pdf", "001.txt", "a/x.pdf", "a__x.pdf", "b/y.md"]
-    assert doc_ids(paths) == ["001-pdf", "001-txt", "a__x-pdf", "a__x-pdf-2", "b__y"]
+    paths = ["001.pdf", "001.txt", "a/x.pdf", "a__x.pdf", "b/y.md", "c.PDF", "a_/b.pdf", "a/_b.pdf"]
+    ids = doc_ids(paths)
+    assert ids[:6] == ["001-pdf", "001-txt", "a__x-pdf", ids[3], "b__y-md", "c-PDF"]
+    # the ambiguous joins get a hash of their path, never a number that depends on the others
+    assert (
+        ids[3].startswith("a__x-pdf-") and ids[6].startswith("a___b-pdf-") and ids[7].startswith("a___b-pdf-")
+    )
+    assert len(set(ids)) == len(ids)
+    assert [doc_id_for(p) for p in reversed(paths)] == ids[::-1]  # each from its own path alone
+    assert doc_ids(["a__x.pdf"]) == [ids[3]]
 
 
-def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path):
+def test_adding_a_sibling_renames_nothing(tmp_path, monkeypatch):
+    from extractor.corpus.discover import discover
+
+    src = _text_corpus(tmp_path / "in", 1)
+    (src / "sub").mkdir()
+    assert [f.doc_id for f in discover(src)] == ["dept_000-txt"]
+    out = tmp_path / "run"
+    _inline_executor(monkeypatch)
+    run_corpus(RunSettings(src, out, progress=False))
+    first = _snapshot(out / "docs")
+
+    seed = (src / "dept_000.txt").read_text(encoding="utf-8")
+    (src / "dept_000.md").write_text(seed + "\n附注：另一份\n", encoding="utf-8")  # a sibling rendering
+    (src / "sub" / "dept_000.txt").write_text(seed + "\n附注：子目录\n", encoding="utf-8")
+    assert [f.doc_id for f in discover(src)] == ["dept_000-md", "dept_000-txt", "sub__dept_000-txt"]
+    manifest = run_corpus(RunSettings(src, out, progress=False))
+    assert manifest["sessions"][-1]["documents"] == 2  # only the new files
+    assert {e["relpath"]: e["doc_id"] for e in manifest["documents"]}["dept_000.txt"] == "dept_000-txt"
+    assert all(e["status"] == "ok" for e in manifest["documents"])
+    assert _snapshot(out / "docs").items() >= first.items()  # the first document's JSON untouched
+
+
+def test_journal_of_the_old_doc_id_scheme_refused(tmp_path):
+    src = _text_corpus(tmp_path / "in", 1)
+    journal = Journal(tmp_path / "run" / "journal.jsonl")
+    # before ids depended on the path alone, a file without a sibling was named by its stem
+    journal.append({"relpath": "dept_000.txt", "doc_id": "dept_000", "sha256": "x", "status": "ok"})
+    with pytest.raises(RunError, match="older budget-extract with another doc-id scheme.*'dept_000-txt'"):
+        run_corpus(RunSettings(src, tmp_path / "run", progress=False))
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["journal.jsonl"]  # nothing written
+
+
+def _inline_executor(monkeypatch, die: tuple[str, ...] = ()) -> None:
+    """Run the documents in this process (each in its forked, time-limited child as usual), no pool:
+    fast, and the child can be made to die like an OOM-killed one (SIGKILL) for the files in ``die``."""
+    import dataclasses
+
+    from extractor.corpus import run as run_module
+    from extractor.corpus import worker
+
+    real_child = worker._child
+
+    def child(task, conn):
+        if Path(task.path).name in die:
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_child(task, conn)
+
+    def execute(executor, tasks, workers):
+        for t in tasks:
+            yield t, worker.run_document(dataclasses.replace(t, start_method="fork"))
+
+    monkeypatch.setattr(worker, "_child", child)
+    monkeypatch.setattr(run_module, "execute", execute)
+
+
+def test_retry_failed_redoes_failed_documents_only(tmp_path, monkeypatch):
+    src = _text_corpus(tmp_path / "in", 2)
+    (src / "garbage.pdf").write_bytes(b"garbage")
+    out = tmp_path / "run"
+    _inline_executor(monkeypatch, die=("dept_001.txt",))
+    first = _by_path(run_corpus(RunSettings(src, out, progress=False)))
+    died = first["dept_001.txt"]
+    assert died["status"] == "failed"
+    assert died["reason"].startswith("worker process died (exit code -9, SIGKILL)")
+    assert "--retry failed" in died["reason"]
+    assert first["garbage.pdf"]["status"] == "failed" and first["dept_000.txt"]["status"] == "ok"
+    monkeypatch.undo()  # the cause is gone (memory freed); the real process pool from here on
+
+    before = _snapshot(out)
+    run_corpus(RunSettings(src, out, progress=False))
+    assert _snapshot(out) == before  # not retried by default
+    journal_before = (out / "journal.jsonl").read_text(encoding="utf-8")
+
+    manifest = run_corpus(RunSettings(src, out, progress=False, retry=frozenset({"failed"})))
+    docs = _by_path(manifest)
+    assert docs["dept_001.txt"]["status"] == "ok" and docs["dept_001.txt"]["reason"] is None
+    assert docs["garbage.pdf"]["status"] == "failed"  # done again, fails again
+    assert docs["dept_000.txt"] == first["dept_000.txt"]
+    assert manifest["sessions"][-1]["documents"] == 2 and manifest["sessions"][-1]["retry"] == ["failed"]
+    assert (manifest["totals"]["ok"], manifest["totals"]["failed"]) == (2, 1)
+    assert manifest["outputs"]["tables"]["documents"] == 2
+    journal = (out / "journal.jsonl").read_text(encoding="utf-8")
+    assert journal.startswith(journal_before)  # append-only; the latest line of a document wins
+    added = [json.loads(x)["relpath"] for x in journal[len(journal_before) :].splitlines()]
+    assert sorted(added) == ["dept_001.txt", "garbage.pdf"]
+    after = _snapshot(out)
+    assert after["docs/dept_000-txt.json"] == before["docs/dept_000-txt.json"]  # ok docs untouched
+    assert "docs/dept_001-txt.json" in after
+
+    run_corpus(RunSettings(src, out, progress=False))
+    assert _snapshot(out) == after  # finished again: a plain rerun changes nothing
+
+
+def test_retry_kinds():
+    import argparse
+
+    from extractor.corpus.cli import retry_kinds
+    from extractor.corpus.run import retry_kind
+
+    assert retry_kind({"status": "failed", "reason": "worker process died (exit code -9)"}) == "failed"
+    assert retry_kind({"status": "skipped", "reason": "timeout (> 300 s)"}) == "timeout"
+    assert retry_kind({"status": "skipped", "reason": "too many pages (60 > limit 50)"}) is None
+    assert retry_kind({"status": "ok", "llm": {"status": "partial"}}) == "llm"
+    assert retry_kind({"status": "ok_with_findings", "llm": {"status": "failed"}}) == "llm"
+    assert retry_kind({"status": "ok", "llm": {"status": "ok"}}) is None
+    assert retry_kind({"status": "ok", "llm": {"status": "off"}}) is None
+    assert retry_kinds("failed, llm") == ["failed", "llm"] and retry_kinds("all") == ["all"]
+    with pytest.raises(argparse.ArgumentTypeError, match="choose from failed, timeout, llm, all"):
+        retry_kinds("died")
+    with pytest.raises(RunError, match="unknown --retry"):
+        run_corpus(RunSettings(Path("."), Path("unused"), retry=frozenset({"oops"})))
+
+
+def test_retry_on_the_command_line(tmp_path, monkeypatch):
+    import argparse
+
+    from extractor.corpus import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_run_parser(parser.add_subparsers())
+    seen = []
+
+    def fake_run(settings):
+        seen.append(settings.retry)
+        raise RunError("stop here")
+
+    monkeypatch.setattr(cli, "run_corpus", fake_run)
+    for argv, retry in [
+        ([], frozenset()),
+        (["--retry", "failed,llm"], frozenset({"failed", "llm"})),
+        (["--retry", "timeout", "--retry", "all"], frozenset({"timeout", "all"})),
+    ]:
+        args = parser.parse_args(["run", str(tmp_path), "--out", str(tmp_path / "r"), *argv])
+        assert args.func(args) == 2 and seen[-1] == retry
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", str(tmp_path), "--out", "r", "--retry", "nope"])
+
+
+def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path, monkeypatch):
     """Offline with an empty cache: the LLM layer runs in the workers and can make no call."""
     from extractor.llm.config import LlmSettings
 
@@ -291,3 +437,22 @@ def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path):
     assert manifest["prompt_versions"]["change_reasons"] == "v1"
     assert manifest["totals"]["llm_calls"] == 0 and manifest["totals"]["llm_failures"] > 0
     assert "sk-secret" not in (tmp_path / "run" / "manifest.json").read_text(encoding="utf-8")
+
+    # --retry llm redoes it (here in this process; still offline, so still partial)
+    _inline_executor(monkeypatch)
+    again = run_corpus(
+        RunSettings(src, tmp_path / "run", workers=1, llm=settings, progress=False, retry=frozenset({"llm"}))
+    )
+    assert len(again["sessions"]) == 2 and again["sessions"][-1] == {
+        **again["sessions"][-1],
+        "retry": ["llm"],
+    }
+    assert again["documents"][0]["llm"]["status"] == entry["llm"]["status"]
+    assert len((tmp_path / "run" / "journal.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    # a retried document that now fails loses its earlier JSON: docs/ holds the ok documents only
+    _inline_executor(monkeypatch, die=("dept_000.txt",))
+    last = run_corpus(
+        RunSettings(src, tmp_path / "run", workers=1, llm=settings, progress=False, retry=frozenset({"all"}))
+    )
+    assert last["documents"][0]["status"] == "failed" and last["totals"]["ok"] == 0
+    assert not list((tmp_path / "run" / "docs").glob("*.json"))

@@ -327,6 +327,12 @@ def test_pred_doc_ids_map_to_gold():
     assert gold_id_for("001_abc-txt", gold) == "001_abc"
     assert gold_id_for("putuo_x", gold) == "putuo_x"
     assert gold_id_for("other-pdf", gold) is None
+    # corpus-run ids (budget-extract run): the suffix as written, folders in front, a path hash
+    assert gold_id_for("001_abc-PDF", gold) == "001_abc"
+    assert gold_id_for("2024__001_abc-pdf", gold) == "001_abc"
+    assert gold_id_for("a__b__putuo_x-md", gold) == "putuo_x"
+    assert gold_id_for("a__001_abc-pdf-1f2e3d4c", gold) == "001_abc"
+    assert gold_id_for("001_abc__x-pdf", gold) is None
 
 
 # --- runs, reports, compare, CLI -------------------------------------------------------------

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from openai import DefaultHttpxClient
+from llm_mock import Endpoint, completion, mock_client
 
 from extractor.llm.client import LlmClient
-from extractor.llm.config import LlmSettings
 from extractor.llm.tasks import LlmContext, split_reasons
 from extractor.narrative.merge import merge_reasons
 from extractor.narrative.text import build_narrative_text
@@ -26,51 +25,9 @@ REASON = "一是 2026 年比上年度增加 6 人，人员增加，相关经费�
 STATEMENT = f"基本支出 570.03 万元，比上年预算增加 130.41 万元，增长 29.66%，主要原因是{REASON}"
 
 
-def _completion(content: str) -> dict:
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
-
-
-class Endpoint:
-    """A scripted endpoint: answers the queued responses in order and counts requests."""
-
-    def __init__(self, *responses: httpx2.Response | Exception) -> None:
-        self.responses = list(responses)
-        self.requests: list[dict] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(json.loads(request.content))
-        item = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-
-def _client(endpoint: Endpoint, tmp_path: Path, **settings: object) -> LlmClient:
-    base = {
-        "base_url": "http://llm.test/v1",
-        "api_key": "k",
-        "model": "m",
-        "mode": "json",
-        "max_retries": 0,
-        "cache_dir": tmp_path / "cache",
-        "timeout_s": 5.0,
-    }
-    http = DefaultHttpxClient(transport=httpx2.MockTransport(endpoint))
-    return LlmClient(LlmSettings.model_validate(base | settings), http_client=http)
-
-
 def _ok(reasons: list[dict]) -> httpx2.Response:
     return httpx2.Response(
-        200, json=_completion(json.dumps({"items": [{"id": 1, "reasons": reasons}]}, ensure_ascii=False))
+        200, json=completion(json.dumps({"items": [{"id": 1, "reasons": reasons}]}, ensure_ascii=False))
     )
 
 
@@ -101,7 +58,7 @@ GOOD = [
 
 
 def test_good_answer_merges_and_marks_origin(tmp_path: Path) -> None:
-    ctx, changes = _context(_client(Endpoint(_ok(GOOD)), tmp_path))
+    ctx, changes = _context(mock_client(Endpoint(_ok(GOOD)), tmp_path))
     found = split_reasons(ctx, changes)
     merge_reasons(changes[0], found[0])
     assert [r.origin for r in changes[0].reasons] == ["both", "llm"]  # agreed; rule had no category
@@ -112,7 +69,7 @@ def test_good_answer_merges_and_marks_origin(tmp_path: Path) -> None:
 def test_cache_makes_a_rerun_call_nothing(tmp_path: Path) -> None:
     endpoint = Endpoint(_ok(GOOD))
     for _ in range(2):
-        ctx, changes = _context(_client(endpoint, tmp_path))
+        ctx, changes = _context(mock_client(endpoint, tmp_path))
         split_reasons(ctx, changes)
     assert len(endpoint.requests) == 1
     assert ctx.usage.calls == 0 and ctx.usage.cache_hits == 1
@@ -121,16 +78,16 @@ def test_cache_makes_a_rerun_call_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("response", "kind"),
     [
-        (httpx2.Response(200, json=_completion("{not json")), "invalid_json"),
+        (httpx2.Response(200, json=completion("{not json")), "invalid_json"),
         (_ok([{"text": "工资调整，费用增长", "category": "salary"}]), "schema"),
-        (httpx2.Response(200, json=_completion("")), "empty"),
+        (httpx2.Response(200, json=completion("")), "empty"),
         (httpx2.Response(429, json={"error": {"message": "slow down"}}), "rate_limit"),
         (httpx2.Response(503, json={"error": {"message": "overloaded"}}), "server_error"),
         (httpx2.ReadTimeout("timed out"), "timeout"),
     ],
 )
 def test_failure_falls_back_to_rules(tmp_path: Path, response: object, kind: str) -> None:
-    ctx, changes = _context(_client(Endpoint(response), tmp_path, max_reasks=1))
+    ctx, changes = _context(mock_client(Endpoint(response), tmp_path, max_reasks=1))
     before = [r.model_dump() for r in changes[0].reasons]
     found = split_reasons(ctx, changes)
     merge_reasons(changes[0], found.get(0))
@@ -138,17 +95,20 @@ def test_failure_falls_back_to_rules(tmp_path: Path, response: object, kind: str
     assert [r.model_dump() for r in changes[0].reasons] == before  # the rules' reasons, untouched
 
 
-def test_invented_reason_is_dropped_and_counted(tmp_path: Path) -> None:
+def test_invented_reason_voids_the_split_and_is_counted(tmp_path: Path) -> None:
     invented = GOOD[:1] + [{"text": "上级部门要求增加信息化建设投入", "category": "project_added"}]
-    ctx, changes = _context(_client(Endpoint(_ok(invented)), tmp_path))
+    ctx, changes = _context(mock_client(Endpoint(_ok(invented)), tmp_path))
+    before = [r.model_dump() for r in changes[0].reasons]
     found = split_reasons(ctx, changes)
-    assert [r.text for r in found[0]] == [GOOD[0]["text"]]
-    assert ctx.usage.ungrounded_dropped == 1
+    merge_reasons(changes[0], found.get(0))
+    assert found == {}  # a split with an invented part is not used at all
+    assert ctx.usage.ungrounded_dropped == 1 and ctx.usage.grounded == 1
+    assert [r.model_dump() for r in changes[0].reasons] == before
 
 
 def test_transport_retries_are_bounded_and_counted(tmp_path: Path) -> None:
     endpoint = Endpoint(httpx2.Response(429, json={"error": {"message": "slow"}}), _ok(GOOD))
-    ctx, changes = _context(_client(endpoint, tmp_path, max_retries=2))
+    ctx, changes = _context(mock_client(endpoint, tmp_path, max_retries=2))
     assert split_reasons(ctx, changes)[0]
     assert len(endpoint.requests) == 2 and ctx.usage.retries == 1 and not ctx.usage.failures
 
@@ -156,7 +116,7 @@ def test_transport_retries_are_bounded_and_counted(tmp_path: Path) -> None:
 def test_validation_error_is_reasked_once(tmp_path: Path) -> None:
     bad = _ok([{"text": "工资调整，费用增长", "category": "salary"}])
     endpoint = Endpoint(bad, _ok(GOOD))
-    ctx, changes = _context(_client(endpoint, tmp_path, max_reasks=1))
+    ctx, changes = _context(mock_client(endpoint, tmp_path, max_reasks=1))
     assert len(split_reasons(ctx, changes)[0]) == 2
     assert len(endpoint.requests) == 2
     # The re-ask tells the model what was wrong.
@@ -165,14 +125,14 @@ def test_validation_error_is_reasked_once(tmp_path: Path) -> None:
 
 def test_offline_cache_miss_is_a_failure_not_a_call(tmp_path: Path) -> None:
     endpoint = Endpoint(_ok(GOOD))
-    ctx, changes = _context(_client(endpoint, tmp_path, offline=True))
+    ctx, changes = _context(mock_client(endpoint, tmp_path, offline=True))
     assert split_reasons(ctx, changes) == {}
     assert endpoint.requests == [] and ctx.usage.failures == {"cache_miss_offline": 1}
 
 
 def test_json_object_schema_mode_sends_the_schema(tmp_path: Path) -> None:
     endpoint = Endpoint(_ok(GOOD))
-    ctx, changes = _context(_client(endpoint, tmp_path, mode="json_object_schema"))
+    ctx, changes = _context(mock_client(endpoint, tmp_path, mode="json_object_schema"))
     split_reasons(ctx, changes)
     fmt = endpoint.requests[0]["response_format"]
     assert fmt["type"] == "json_object" and fmt["schema"] == ReasonSplits.model_json_schema()

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from extractor.money import parse_unit, to_wan
 from extractor.narrative.changes import find_changes
 from extractor.narrative.checks import check_changes
+from extractor.narrative.projects import find_projects
 from extractor.narrative.reasons import categorize, categorize_with_confidence, split_reasons
 from extractor.narrative.text import NarrativeText
 from schemas import Provenance, SourceLine
@@ -374,3 +376,111 @@ def test_putuo_final_accounts_changes(narrative_inputs):
     )
     # Every functional item's 决算 agrees with the 一般公共预算财政拨款支出决算表; 98.20% = 2940.05 / 2993.92.
     assert not check_changes(changes, tables, kind)
+
+
+# --- signed changes, 亿元 / 千元, negative zero -----------------------------------------------------
+
+
+def test_signed_growth_and_delta_keep_the_printed_sign():
+    """Templates print a fall after 增长/增加 as a negative number ("增长-5.20%", "增加-3.00万元")."""
+    t = _text(
+        "三、支出预算情况说明",
+        "项目支出 90.00 万元，比上年预算增长-5.20%，主要原因是项目调减。",
+        "基本支出 57.00 万元，比上年预算增加-3.00 万元，增长-5.00%。",
+        "七、“三公”经费预算情况说明",
+        "“三公”经费预算 8.00 万元，比上年预算减少 2.00 万元。其中：因公出国（境）费 1.00 万元，"
+        "增加-1.00万元；公务接待费 2.00 万元，减少1.00万元。",
+    )
+    changes = find_changes(t, [], "budget")
+    got = {c.subject: c for c in changes}
+    project = got["项目支出"]
+    assert (project.amount, project.delta, project.growth_percent, project.status) == (
+        Decimal("90.00"),
+        None,
+        Decimal("-5.20"),
+        "changed",
+    )
+    assert project.reason_text == "项目调减。"
+    basic = got["基本支出"]
+    assert (basic.delta, basic.delta_wan, basic.growth_percent) == (
+        Decimal("-3.00"),
+        Decimal("-3.00"),
+        Decimal("-5.00"),
+    )
+    assert got["因公出国（境）费"].delta == Decimal("-1.00")  # bare "增加-1.00万元" in a 其中 list
+    assert got["公务接待费"].delta == Decimal("-1.00")
+    # −3.00 / 60.00 = −5.00%: the signed values agree with each other.
+    assert not [f for f in check_changes(changes, [], "budget") if f.check == "growth_mismatch"]
+
+
+def test_decrease_with_a_printed_minus_is_still_a_decrease():
+    t = _text("二、收入预算情况说明", "单位资金 5.00 万元，比上年预算减少 -3.00 万元，下降-37.50%。")
+    (c,) = find_changes(t, [], "budget")
+    assert (c.delta, c.growth_percent) == (Decimal("-3.00"), Decimal("-37.50"))
+
+
+def test_yi_and_qian_yuan_amounts():
+    t = _text(
+        "二、收入预算情况说明",
+        "事业收入 3.5 亿元，比上年预算减少 1 亿元，下降 22.22%。",
+        "经营收入 120 千元，比上年预算增加 30 千元，增长 33.33%。",
+    )
+    got = {c.subject: c for c in find_changes(t, [], "budget")}
+    yi = got["事业收入"]
+    assert (yi.amount, yi.unit, yi.amount_wan, yi.delta, yi.delta_wan, yi.growth_percent) == (
+        Decimal("3.5"),
+        "亿元",
+        Decimal("35000"),
+        Decimal("-1"),
+        Decimal("-10000"),
+        Decimal("-22.22"),
+    )
+    qian = got["经营收入"]
+    assert (qian.amount, qian.unit, qian.amount_wan, qian.delta, qian.delta_wan) == (
+        Decimal("120"),
+        "千元",
+        Decimal("12"),
+        Decimal("30"),
+        Decimal("3"),
+    )
+
+
+def test_to_wan_units_are_exact():
+    assert to_wan(Decimal("3.5"), "亿元") == Decimal("35000")
+    assert to_wan(Decimal("1.25"), "千元") == Decimal("0.125")
+    assert to_wan(Decimal("123.45"), "元") == Decimal("0.012345")
+    assert to_wan(Decimal("7.00"), "万元") == Decimal("7.00")
+    assert parse_unit("单位：千元") is None  # table units stay 万元 / 元
+
+
+def test_project_amounts_in_yi_and_qian_yuan():
+    text = _text(
+        "七、项目支出情况说明",
+        "（一）项目名称：丙项目",
+        "预算安排规模：1.2 亿元",
+        "资金分配情况：主要用于：一是用于建设 11000 万元，二是用于设备 10000 千元。",
+    )
+    (p,), _ = find_projects(text, [])
+    assert (p.budget_amount, p.unit, p.budget_amount_wan) == (Decimal("1.2"), "亿元", Decimal("12000"))
+    assert [(a.amount, a.unit, a.amount_wan) for a in p.allocations] == [
+        (Decimal("11000"), "万元", Decimal("11000")),
+        (Decimal("10000"), "千元", Decimal("1000")),
+    ]
+
+
+def test_zero_change_is_never_negative():
+    t = _text(
+        "二、收入预算情况说明",
+        "其他收入 10.00 万元，比上年预算减少 0.00 万元，下降 0.00%。",
+        "单位资金 0.00 万元，比上年预算下降 0.00%。",
+    )
+    got = {c.subject: c for c in find_changes(t, [], "budget")}
+    other = got["其他收入"]
+    assert (other.delta, other.delta_wan, other.growth_percent, other.status) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        "unchanged",
+    )
+    assert [str(v) for v in (other.delta, other.delta_wan, other.growth_percent)] == ["0.00"] * 3
+    assert str(got["单位资金"].growth_percent) == "0.00"

@@ -9,15 +9,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pdfplumber
 import pytest
 
-from extractor.ingest import ingest
 from extractor.narrative.policy_documents import find_policy_documents, normalise_doc_number
 from extractor.narrative.projects import find_projects, normalise_name, parse_period
-from extractor.narrative.text import NarrativeText, build_narrative_text
-from extractor.pipeline import extract_source
-from extractor.segment import segment
+from extractor.narrative.text import NarrativeText
 from schemas import Project, Provenance, SourceLine
 from tests.conftest import EXAMPLES, GOLD, PUTUO, SEEDS
 
@@ -29,34 +25,17 @@ def _ws(s: str | None) -> str:
 
 
 @pytest.fixture(scope="module")
-def run():
-    """Rendering path → (projects, findings), computed once; prose lines as the pipeline takes them."""
+def run(narrative_inputs):
+    """Rendering path → (projects, findings), from the session's shared narrative inputs."""
     cache: dict[Path, tuple[list[Project], list]] = {}
 
     def get(path: Path):
         if path not in cache:
-            source = ingest(path)
-            seg = segment(source)
-            in_tables = {id(ln) for r in seg.regions for ln in (r.title_line, *r.lines)}
-            prose = [ln for ln in source.lines if id(ln) not in in_tables and ln.cells is None]
-            tables = extract_source(source, path.stem).tables
-            cache[path] = find_projects(build_narrative_text(prose), tables)
+            text, tables, _ = narrative_inputs(path)
+            cache[path] = find_projects(text, tables)
         return cache[path]
 
     return get
-
-
-@pytest.fixture(scope="module")
-def flat(tmp_path_factory):
-    """pdfplumber's plain text of the seed PDFs (prose wrapped over lines), pages split by \\f."""
-    base = tmp_path_factory.mktemp("flat_projects")
-    out = {}
-    for doc in SEEDS:
-        with pdfplumber.open(EXAMPLES / f"{doc}.pdf") as pdf:
-            text = "\f".join(page.extract_text() or "" for page in pdf.pages)
-        out[doc] = base / f"{doc}.txt"
-        out[doc].write_text(text, encoding="utf-8")
-    return out
 
 
 @dataclass
@@ -133,8 +112,8 @@ def _assert_perfect(s: Score) -> None:
 
 
 @pytest.mark.parametrize(("doc", "rendering"), CASES)
-def test_seed_projects_match_gold(run, flat, doc, rendering):
-    projects, findings = run(_path(doc, rendering, flat))
+def test_seed_projects_match_gold(run, flat_text_renderings, doc, rendering):
+    projects, findings = run(_path(doc, rendering, flat_text_renderings))
     _assert_perfect(score(projects, doc))
     assert all(p.table_row for p in projects)
     assert not [f for f in findings if f.check in ("allocation_sum", "narrative_vs_table")]

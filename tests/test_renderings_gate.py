@@ -6,7 +6,6 @@ import json
 import re
 from decimal import Decimal
 
-import pdfplumber
 import pytest
 
 from evals.table_scoring import gold_cells, predicted_cells, score_cells
@@ -16,23 +15,9 @@ from tests.conftest import EXAMPLES, GOLD, ROOT, SEEDS
 THRESHOLDS = json.loads((ROOT / "evals" / "thresholds" / "tables.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def flat_renderings(tmp_path_factory):
-    """Plain PDF text (pdfplumber's extract_text: tables flattened, cells wrapped), pages split by \\f."""
-    out = {}
-    base = tmp_path_factory.mktemp("flat")
-    for doc in SEEDS:
-        with pdfplumber.open(EXAMPLES / f"{doc}.pdf") as pdf:
-            text = "\f".join(page.extract_text() or "" for page in pdf.pages)
-        path = base / f"{doc}.txt"
-        path.write_text(text, encoding="utf-8")
-        out[doc] = path
-    return out
-
-
 @pytest.mark.parametrize("doc", SEEDS)
-def test_flattened_text_cells_gate(extracted, flat_renderings, doc):
-    result = extracted(flat_renderings[doc])
+def test_flattened_text_cells_gate(extracted, flat_text_renderings, doc):
+    result = extracted(flat_text_renderings[doc])
     score = score_cells(predicted_cells(result), gold_cells(GOLD / doc / "tables.json"))
     assert score.f1 >= THRESHOLDS["cells_f1"]["flat"], (score.f1, score.missing[:5], score.wrong[:5])
     # Every number the flattened rows could not place for sure is reported, never silent.

@@ -7,13 +7,24 @@ import sys
 from pathlib import Path
 
 from extractor.corpus.executors import EXECUTORS
-from extractor.corpus.run import RunError, RunSettings, run_corpus
+from extractor.corpus.run import RETRY_KINDS, RunError, RunSettings, run_corpus
 from extractor.llm.options import add_llm_arguments, settings_from_args
 
 
 def _limit(text: str) -> float | None:
     value = float(text)
     return None if value <= 0 else value
+
+
+def retry_kinds(text: str) -> list[str]:
+    """``--retry`` value: one kind or a comma list (``failed,llm``); ``all`` for every kind."""
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in (*RETRY_KINDS, "all")]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: choose from {', '.join(RETRY_KINDS)}, all (comma-separated or repeated)"
+        )
+    return kinds
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -27,6 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout_s=_limit(args.timeout),
         llm=settings_from_args(args),
         progress=not args.no_progress,
+        retry=frozenset(k for kinds in args.retry or [] for k in kinds),
     )
     try:
         manifest = run_corpus(settings)
@@ -57,6 +69,15 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="process pool (default) or Ray")
     p.add_argument("--max-pages", default="400", help="skip documents with more pages (0: no limit)")
     p.add_argument("--timeout", default="300", help="seconds per document before it is killed (0: none)")
+    p.add_argument(
+        "--retry",
+        action="append",
+        type=retry_kinds,
+        metavar="KIND[,KIND]",
+        help="on resume, redo documents whose latest result is: failed (incl. a worker that died, "
+        "e.g. OOM-killed), timeout, llm (LLM layer failed or partial), or all; repeatable. "
+        "Default: redo nothing",
+    )
     add_llm_arguments(p)  # the same --llm options as extract; the settings go to the workers
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)

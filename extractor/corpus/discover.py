@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 INPUT_SUFFIXES = (".pdf", ".txt", ".md")
 
@@ -30,23 +30,41 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+DOC_ID_HASH_LEN = 8
+
+
+def _joins_cleanly(parts: list[str]) -> bool:
+    """``"__".join(parts)`` can be split back into ``parts``: no ``__`` inside a part and no ``_``
+    touching a join, so the only double underscores are the joins."""
+    return all("__" not in p for p in parts) and all(
+        not a.endswith("_") and not b.startswith("_") for a, b in zip(parts, parts[1:], strict=False)
+    )
+
+
+def doc_id_for(relpath: str) -> str:
+    """The doc_id of the input at ``relpath`` (POSIX, relative to the input folder): a function of
+    that path alone, so adding or removing other files never renames a document.
+
+    ``<path without suffix, "/" → "__">-<suffix as written>``: ``001.pdf`` → ``001-pdf``,
+    ``2024/a.txt`` → ``2024__a-txt``. Where the ``__`` joining could be read two ways (``a/x.pdf``
+    and ``a__x.pdf``; a part with ``__`` in it or an ``_`` next to a ``/``), the id ends with a short
+    hash of the path instead: ``a__x-pdf-1f2e3d4c``. Distinct paths thus get distinct ids.
+    """
+    rel = PurePosixPath(relpath)
+    parts = [*rel.parent.parts, rel.stem] if rel.parent != PurePosixPath(".") else [rel.stem]
+    doc_id = f"{'__'.join(parts)}-{rel.suffix.lstrip('.')}"
+    if _joins_cleanly(parts):
+        return doc_id
+    return f"{doc_id}-{hashlib.sha256(relpath.encode()).hexdigest()[:DOC_ID_HASH_LEN]}"
+
+
 def doc_ids(relpaths: list[str]) -> list[str]:
-    """Relative path without suffix, ``/`` → ``__`` (a flat folder gives the file stem, as
-    ``budget-extract extract`` does); where two inputs share it (a PDF and its text rendering),
-    the suffix is appended (``001-pdf``, ``001-txt``)."""
-    bases = [str(Path(r).with_suffix("")).replace("/", "__") for r in relpaths]
-    counts = Counter(bases)
-    ids = [
-        b if counts[b] == 1 else f"{b}-{Path(r).suffix.lstrip('.').lower()}"
-        for b, r in zip(bases, relpaths, strict=True)
-    ]
-    # "a/x.pdf" and "a__x.pdf" would still collide: number the later ones.
-    seen: Counter[str] = Counter()
-    out = []
-    for i in ids:
-        seen[i] += 1
-        out.append(i if seen[i] == 1 else f"{i}-{seen[i]}")
-    return out
+    """``doc_id_for`` of each path; raises if two ever coincide (a hash prefix collision)."""
+    ids = [doc_id_for(r) for r in relpaths]
+    dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if dupes:
+        raise ValueError(f"doc_id collision: {', '.join(dupes)}; rename one of the files")
+    return ids
 
 
 def discover(input_dir: Path) -> list[InputFile]:

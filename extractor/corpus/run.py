@@ -9,7 +9,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from extractor.corpus.discover import InputFile, discover
+from extractor.corpus.discover import InputFile, discover, doc_id_for
 from extractor.corpus.executors import execute
 from extractor.corpus.journal import Journal
 from extractor.corpus.manifest import (
@@ -35,6 +35,30 @@ class RunError(Exception):
     """A run that cannot start (e.g. RUN_DIR belongs to another input or other settings)."""
 
 
+RETRY_KINDS = ("failed", "timeout", "llm")
+"""What ``--retry`` can redo on resume (``all``: every kind). By default nothing is redone: a
+finished run started again changes nothing.
+
+- ``failed``: status failed — broken files, internal errors, and workers that died (e.g.
+  OOM-killed, "worker process died (exit code -9)"). Deaths are not retried automatically: a file
+  that exhausts memory usually does so again, and a resume must stay a no-op when nothing changed.
+- ``timeout``: skipped at the time limit (the limit itself is a result setting and stays).
+- ``llm``: extracted, but the LLM layer failed or was partial (``narrative.llm.status``).
+"""
+
+
+def retry_kind(entry: dict[str, Any]) -> str | None:
+    """Which ``--retry`` kind would redo this journal entry (None: none would)."""
+    status = entry.get("status")
+    if status == "failed":
+        return "failed"
+    if status == "skipped" and str(entry.get("reason") or "").startswith("timeout"):
+        return "timeout"
+    if str(status).startswith("ok") and (entry.get("llm") or {}).get("status") in ("failed", "partial"):
+        return "llm"
+    return None
+
+
 @dataclass(frozen=True)
 class RunSettings:
     input_dir: Path
@@ -45,6 +69,7 @@ class RunSettings:
     timeout_s: float | None = 300.0
     llm: LlmSettings | None = None  # None: rules only
     progress: bool = True
+    retry: frozenset[str] = frozenset()  # RETRY_KINDS to redo on resume; empty: none
 
     def result_settings(self) -> dict[str, Any]:
         """The settings a document's result depends on: a resumed run must keep them."""
@@ -65,8 +90,12 @@ def llm_label(settings: LlmSettings | None) -> str | dict[str, Any]:
     }
 
 
-def _is_done(entry: dict[str, Any] | None, f: InputFile, docs_dir: Path) -> bool:
+def _is_done(
+    entry: dict[str, Any] | None, f: InputFile, docs_dir: Path, retry: frozenset[str] = frozenset()
+) -> bool:
     if entry is None or entry.get("sha256") != f.sha256:
+        return False
+    if retry_kind(entry) in retry:
         return False
     # An ok entry counts only while its JSON is there (deleted by hand → extract again).
     return not entry["status"].startswith("ok") or (docs_dir / f"{entry['doc_id']}.json").exists()
@@ -84,9 +113,12 @@ def _outputs_exist(run_dir: Path) -> bool:
 def run_corpus(s: RunSettings) -> dict[str, Any]:
     """Run (or resume) a corpus extraction into ``s.run_dir``; returns the manifest.
 
-    A finished run started again writes nothing.
+    A finished run started again writes nothing. ``s.retry`` redoes the documents whose latest
+    journal entry is of those kinds (see ``RETRY_KINDS``); each gets a new journal line (the journal
+    stays append-only, the latest line of a document wins) and the manifest shows its new state.
     """
     input_dir, run_dir = s.input_dir.resolve(), s.run_dir
+    retry = _retry_kinds(s.retry)
     if not input_dir.is_dir():
         raise RunError(f"{s.input_dir}: not a directory")
     previous = read_manifest(run_dir)
@@ -98,14 +130,20 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
                 f"{run_dir} was run with {previous.get('settings')}, now {s.result_settings()}: "
                 "results would mix; use another --out"
             )
-    files = discover(input_dir)
+    try:
+        files = discover(input_dir)
+    except ValueError as exc:  # a doc_id collision
+        raise RunError(str(exc)) from exc
     docs_dir = run_dir / "docs"
     for folder in (run_dir, docs_dir, run_dir / "tables"):
         for tmp in folder.glob(".*.tmp*"):  # left by a kill inside an atomic write
             tmp.unlink()
     journal = Journal(run_dir / "journal.jsonl")
     done = journal.read()
-    todo = [f for f in files if f.duplicate_of is None and not _is_done(done.get(f.relpath), f, docs_dir)]
+    _check_doc_ids(journal, done)
+    todo = [
+        f for f in files if f.duplicate_of is None and not _is_done(done.get(f.relpath), f, docs_dir, retry)
+    ]
 
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
     started_at = previous["started_at"] if previous else now()
@@ -116,6 +154,7 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
             "workers": s.workers,
             "git_commit": git_commit(),
             "documents": len(todo),
+            **({"retry": sorted(retry)} if retry else {}),
         }
         header = _header(s, input_dir, started_at, [*sessions, session])
         write_manifest(run_dir, {**header, "status": "running"})
@@ -166,6 +205,30 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     return manifest
 
 
+def _retry_kinds(kinds: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
+    out = set(kinds)
+    if "all" in out:
+        out = (out - {"all"}) | set(RETRY_KINDS)
+    unknown = out - set(RETRY_KINDS)
+    if unknown:
+        raise RunError(
+            f"unknown --retry {', '.join(sorted(unknown))} (choose from {', '.join(RETRY_KINDS)}, all)"
+        )
+    return frozenset(out)
+
+
+def _check_doc_ids(journal: Journal, entries: dict[str, dict[str, Any]]) -> None:
+    """Refuse a journal written with another doc-id scheme (before ids depended on the path alone,
+    ``a.pdf`` was ``a`` unless ``a.txt`` was there too): its documents would be renamed half-way."""
+    for relpath, entry in entries.items():
+        if entry.get("doc_id") != (expected := doc_id_for(relpath)):
+            raise RunError(
+                f"{journal.path} was written by an older budget-extract with another doc-id scheme "
+                f"({relpath} is {entry.get('doc_id')!r} there, now {expected!r}): results would mix; "
+                "use another --out"
+            )
+
+
 def _header(
     s: RunSettings, input_dir: Path, started_at: str, sessions: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -199,6 +262,8 @@ def _extract(
             entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
             if outcome.document_json is not None:
                 atomic_write_text(docs_dir / f"{f.doc_id}.json", outcome.document_json)
+            else:  # a retried document that now fails: its earlier JSON no longer stands
+                (docs_dir / f"{f.doc_id}.json").unlink(missing_ok=True)
             journal.append(entry)
             new[f.relpath] = entry
             usage = entry.get("llm") or {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 import sys
 import time
 from collections import Counter
@@ -131,6 +132,16 @@ def _child(task: Task, conn: Any) -> None:
     conn.close()
 
 
+def _signal_name(exitcode: int | None) -> str:
+    """ ", SIGKILL" for -9: the child was killed by a signal (SIGKILL: usually the OOM killer)."""
+    if exitcode is None or exitcode >= 0:
+        return ""
+    try:
+        return f", {signal.Signals(-exitcode).name}"
+    except ValueError:
+        return ""
+
+
 def run_document(task: Task) -> Outcome:
     """``process_document`` in a child process, killed when ``task.timeout_s`` runs out.
 
@@ -171,7 +182,8 @@ def run_document(task: Task) -> Outcome:
     return Outcome(
         {
             "status": "failed",
-            "reason": f"worker process died (exit code {child.exitcode})",
+            "reason": f"worker process died (exit code {child.exitcode}{_signal_name(child.exitcode)}); "
+            "not retried automatically: rerun with --retry failed",
             "seconds": seconds,
         }
     )

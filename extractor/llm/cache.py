@@ -1,7 +1,7 @@
 """On-disk cache of validated LLM answers, so a rerun makes zero calls.
 
-The key is a hash of everything that determines the answer: model, mode, prompt name and
-version, the rendered messages and the response schema. Entries are JSON files written
+The key is a hash of everything that determines the answer: endpoint, model, mode,
+temperature, prompt name and version, the rendered messages and the response schema. Entries are JSON files written
 atomically (one per key), safe for parallel worker processes.
 """
 
@@ -14,19 +14,10 @@ from pathlib import Path
 from extractor.export import atomic_write_text
 
 
-def cache_key(
-    model: str, mode: str, prompt: str, version: str, messages: list[dict[str, str]], schema: dict
-) -> str:
-    """A stable hex key for one request."""
+def cache_key(request: dict[str, object]) -> str:
+    """A stable hex key for one request (a JSON-able dict of everything that shapes the answer)."""
     blob = json.dumps(
-        {
-            "model": model,
-            "mode": mode,
-            "prompt": prompt,
-            "version": version,
-            "messages": messages,
-            "schema": schema,
-        },
+        request,
         ensure_ascii=False,
         sort_keys=True,
     )

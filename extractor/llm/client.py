@@ -72,11 +72,22 @@ class LlmClient:
         prompt = load_prompt(prompt_name)
         messages = prompt.render(**values)
         schema = response_model.model_json_schema()
-        key = cache_key(s.model, s.mode, prompt.name, prompt.version, messages, schema)
+        key = cache_key(
+            {
+                "endpoint": s.endpoint_host,
+                "model": s.model,
+                "mode": s.mode,
+                "temperature": s.temperature,
+                "prompt": prompt.name,
+                "version": prompt.version,
+                "messages": messages,
+                "schema": schema,
+            }
+        )
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             try:
                 answer = response_model.model_validate(hit["answer"])
-            except ValueError:
+            except (KeyError, TypeError, ValueError):  # a stale or foreign entry is a miss
                 answer = None
             if answer is not None:
                 usage.cache_hits += 1

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import get_args
 
 from extractor.llm.client import LlmClient
 from extractor.llm.grounding import Grounder
+from extractor.money import to_wan
 from extractor.narrative.text import NarrativeText
 from extractor.parse_performance import parse_target
 from schemas import ChangeStatement, Indicator, LlmUsage, PolicyDocument, Provenance, Reason
-from schemas.llm import Changes, IndicatorItem, Indicators, PolicyDocuments, ReasonSplits
+from schemas.llm import ChangeItem, Changes, IndicatorItem, Indicators, PolicyDocuments, ReasonSplits
+from schemas.tables import Unit
 
 REASON_BATCH = 6  # reason texts per call: small models lose track of longer lists
 _CHANGE_HINT = re.compile(r"主要原因|比上年|比20\d\d年|较上年|与上年")
@@ -46,18 +49,49 @@ class LlmContext:
         return span
 
 
-def _window(ctx: LlmContext, text: str | None) -> tuple[int, int] | None:
-    """Where a rules-found verbatim text sits in the narrative text."""
-    return ctx.grounder.find(text) if text else None
+def locate_in_order(grounder: Grounder, texts: list[str | None]) -> list[tuple[int, int] | None]:
+    """Where each of a list of rules-found texts sits, taken in document order.
+
+    The same sentence often appears in several sections (收入, 支出, 财政拨款 share a 主要原因), so
+    each text is searched after where the previous one started.
+    """
+    spans: list[tuple[int, int] | None] = []
+    last = -1
+    for text in texts:
+        span = None
+        if text:
+            # The next occurrence after the previous text's start; the same start (two items
+            # read from one sentence); anywhere.
+            span = grounder.find(text, last + 1) or grounder.find(text, max(last, 0)) or grounder.find(text)
+        if span is not None:
+            last = span[0]
+        spans.append(span)
+    return spans
+
+
+def _reason_windows(ctx: LlmContext, changes: list[ChangeStatement]) -> list[tuple[int, int] | None]:
+    """The span of each change's reason text: inside or after its own statement."""
+    statements = locate_in_order(ctx.grounder, [c.statement_text for c in changes])
+    out = []
+    for change, statement in zip(changes, statements, strict=True):
+        if not change.reason_text:
+            out.append(None)
+            continue
+        start = statement[0] if statement else 0
+        out.append(ctx.grounder.find(change.reason_text, start) or ctx.grounder.find(change.reason_text))
+    return out
 
 
 def split_reasons(ctx: LlmContext, changes: list[ChangeStatement]) -> dict[int, list[Reason]]:
     """Atomic reasons with categories for every change with a reason text.
 
-    Returns change index → grounded reasons; a change whose batch failed is absent.
+    Returns change index → grounded reasons. A change whose batch failed, or for which any
+    returned reason is not in its reason text, is absent: a split is used whole or not at all.
     """
-    todo = [(i, c.reason_text, _window(ctx, c.reason_text)) for i, c in enumerate(changes) if c.reason_text]
-    todo = [(i, t, w) for i, t, w in todo if w is not None]
+    windows = _reason_windows(ctx, changes)
+    todo = [
+        (i, c.reason_text, w) for (i, c), w in zip(enumerate(changes), windows, strict=True) if w is not None
+    ]
     out: dict[int, list[Reason]] = {}
     for b in range(0, len(todo), REASON_BATCH):
         batch = todo[b : b + REASON_BATCH]
@@ -68,27 +102,29 @@ def split_reasons(ctx: LlmContext, changes: list[ChangeStatement]) -> dict[int, 
         by_id = {item.id: item for item in answer.items}
         for n, (i, _, window) in enumerate(batch, 1):
             item = by_id.get(n)
-            if item is None:
+            if item is None or not item.reasons:
                 continue
-            reasons = []
-            for r in item.reasons:
-                span = ctx.ground(r.text, window)
-                if span is not None:
-                    reasons.append(
-                        Reason(
-                            text=ctx.text.text[span[0] : span[1]],
-                            category=r.category,
-                            origin="llm",
-                            provenance=ctx.text.provenance(*span),
-                        )
-                    )
-            out[i] = reasons
+            spans = [ctx.ground(r.text, window) for r in item.reasons]
+            if any(span is None for span in spans):
+                continue
+            out[i] = [
+                Reason(
+                    text=ctx.text.text[span[0] : span[1]],
+                    category=r.category,
+                    origin="llm",
+                    provenance=ctx.text.provenance(*span),
+                )
+                for r, span in zip(item.reasons, spans, strict=True)
+                if span is not None
+            ]
     return out
 
 
-def policy_documents(ctx: LlmContext, policy_basis: str) -> list[PolicyDocument] | None:
-    """Documents cited by one project's policy basis, or None when the call failed."""
-    window = _window(ctx, policy_basis)
+def policy_documents(
+    ctx: LlmContext, policy_basis: str, window: tuple[int, int] | None
+) -> list[PolicyDocument] | None:
+    """Documents cited by one project's policy basis (at ``window`` in the text), or None when
+    the call failed or the basis could not be located."""
     if window is None:
         return None
     answer = ctx.client.ask("policy_documents", PolicyDocuments, ctx.usage, text=policy_basis)
@@ -130,26 +166,31 @@ def indicators(
     grounder = Grounder(table_text)
     project_span = grounder.find(answer.project) if answer.project else None
     project = table_text[project_span[0] : project_span[1]] if project_span else None
+    names = locate_in_order(grounder, [item.level3 for item in answer.indicators])
+    starts = sorted({span[0] for span in names if span})
     out = []
-    for item in answer.indicators:
-        span = grounder.find(item.level3)
-        value_ok = item.value is None or grounder.find(item.value) is not None
+    for item, name in zip(answer.indicators, names, strict=True):
+        # A value must sit in its own row: after the previous indicator's name, before the next.
+        prev = max((s for s in starts if name and s < name[0]), default=0)
+        nxt = min((s for s in starts if name and s > name[0]), default=len(table_text))
+        value = grounder.find(item.value, prev, nxt) if item.value and name else None
         levels_ok = all(lv is None or grounder.find(lv) is not None for lv in (item.level1, item.level2))
-        if span is None or not value_ok or not levels_ok:
+        if name is None or (item.value and value is None) or not levels_ok:
             ctx.usage.ungrounded_dropped += 1
             continue
         ctx.usage.grounded += 1
-        out.append((item, table_text[span[0] : span[1]]))
-    return project, [_indicator(item, name, provenance) for item, name in out]
+        value_raw = table_text[value[0] : value[1]] if value else None
+        out.append(_indicator(item, table_text[name[0] : name[1]], value_raw, provenance))
+    return project, out
 
 
-def _indicator(item: IndicatorItem, name: str, provenance: Provenance) -> Indicator:
-    operator, number, unit = parse_target(item.value) if item.value else (None, None, None)
+def _indicator(item: IndicatorItem, name: str, value_raw: str | None, provenance: Provenance) -> Indicator:
+    operator, number, unit = parse_target(value_raw) if value_raw else (None, None, None)
     return Indicator(
         level1=item.level1,
         level2=item.level2,
         level3=name,
-        value_raw=item.value,
+        value_raw=value_raw,
         operator=operator,  # type: ignore[arg-type]
         number=number,
         unit=unit,
@@ -159,7 +200,12 @@ def _indicator(item: IndicatorItem, name: str, provenance: Provenance) -> Indica
 
 
 def unmatched_changes(ctx: LlmContext, covered: list[tuple[int, int]]) -> list[ChangeStatement]:
-    """Change statements in paragraphs that look like comparisons but no rule matched."""
+    """Change statements in paragraphs that look like comparisons but no rule matched.
+
+    The subject and reason must be spans of the paragraph; every number must be a printed
+    number of the paragraph (as a whole token, not a digit run inside "2025年"), and its unit
+    and sign are read from the source (增加/减少 before it), never taken from the model.
+    """
     out = []
     for start, end in ctx.text.paragraphs():
         para = ctx.text.text[start:end]
@@ -168,33 +214,85 @@ def unmatched_changes(ctx: LlmContext, covered: list[tuple[int, int]]) -> list[C
         answer = ctx.client.ask("change_statements", Changes, ctx.usage, text=para)
         if answer is None:
             continue
+        tokens = _number_tokens(para)
         for item in answer.changes:
-            subject = ctx.ground(item.subject, (start, end))
-            numbers_ok = all(
-                v is None or ctx.grounder.find(v.lstrip("-+"), start, end) is not None
-                for v in (item.amount, item.delta, item.growth_percent)
-            )
-            if subject is None or not numbers_ok:
+            change = _grounded_change(ctx, item, tokens, start, end)
+            if change is None:
+                ctx.usage.ungrounded_dropped += 1
                 continue
-            reason = ctx.ground(item.reason_text, (start, end)) if item.reason_text else None
-            out.append(
-                ChangeStatement(
-                    section="other",
-                    subject=ctx.text.text[subject[0] : subject[1]],
-                    subject_kind="other",
-                    amount=_decimal(item.amount),
-                    amount_wan=_decimal(item.amount),
-                    delta=_decimal(item.delta),
-                    delta_wan=_decimal(item.delta),
-                    growth_percent=_decimal(item.growth_percent),
-                    status="changed",
-                    statement_text=para,
-                    reason_text=_cut(ctx, reason),
-                    origin={"subject": "llm", "amount": "llm", "delta": "llm", "growth_percent": "llm"},
-                    provenance=ctx.text.provenance(start, end),
-                )
-            )
+            ctx.usage.grounded += 1
+            out.append(change)
     return out
+
+
+@dataclass(frozen=True)
+class _Number:
+    value: Decimal  # signed by the direction word before it
+    unit: str | None  # 万元, 元, 亿元, 千元, % or None
+    start: int
+
+
+_NUMBER = re.compile(
+    r"(?P<dir>增加|增长|上升|减少|下降|降低)?\s*(?P<num>(?<![\d.])[-－]?\d[\d,]*(?:\.\d+)?(?![\d.]))\s*(?P<unit>亿元|千元|万元|元|%)?"
+)
+
+
+def _number_tokens(text: str) -> list[_Number]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        value = Decimal(m["num"].replace(",", "").replace("－", "-"))
+        if m["dir"] in ("减少", "下降", "降低") and value > 0:
+            value = -value
+        out.append(_Number(value, m["unit"], m.start("num")))
+    return out
+
+
+def _pick(tokens: list[_Number], printed: str | None, units: tuple[str, ...], after: int) -> _Number | None:
+    """The source number a model's value stands for: same magnitude, one of ``units``."""
+    magnitude = _decimal(printed)
+    if magnitude is None:
+        return None
+    for t in tokens:
+        if t.start >= after and t.unit in units and abs(t.value) == abs(magnitude):
+            return t
+    return None
+
+
+def _grounded_change(
+    ctx: LlmContext, item: ChangeItem, tokens: list[_Number], start: int, end: int
+) -> ChangeStatement | None:
+    subject = ctx.grounder.find(item.subject, start, end) if item.subject else None
+    if subject is None:
+        return None
+    after = subject[0] - start
+    money = tuple(u for u in get_args(Unit))
+    picked = {
+        "amount": _pick(tokens, item.amount, money, after),
+        "delta": _pick(tokens, item.delta, money, after),
+        "growth_percent": _pick(tokens, item.growth_percent, ("%",), after),
+    }
+    printed = {"amount": item.amount, "delta": item.delta, "growth_percent": item.growth_percent}
+    if any(printed[k] is not None and picked[k] is None for k in picked):
+        return None  # a number the paragraph does not print
+    reason = ctx.grounder.find(item.reason_text, start, end) if item.reason_text else None
+    amount, delta, growth = picked["amount"], picked["delta"], picked["growth_percent"]
+    unit = (amount or delta).unit if (amount or delta) else "万元"
+    return ChangeStatement(
+        section="other",
+        subject=ctx.text.text[subject[0] : subject[1]],
+        subject_kind="other",
+        amount=abs(amount.value) if amount else None,
+        unit=unit,  # type: ignore[arg-type]
+        amount_wan=to_wan(abs(amount.value), unit) if amount else None,  # type: ignore[arg-type]
+        delta=delta.value if delta else None,
+        delta_wan=to_wan(delta.value, unit) if delta else None,  # type: ignore[arg-type]
+        growth_percent=growth.value if growth else None,
+        status="changed",
+        statement_text=ctx.text.text[start:end],
+        reason_text=ctx.text.text[reason[0] : reason[1]] if reason else None,
+        origin={k: "llm" for k in ("subject", "amount", "delta", "growth_percent", "reason_text")},
+        provenance=ctx.text.provenance(subject[0], end),
+    )
 
 
 def _cut(ctx: LlmContext, span: tuple[int, int] | None) -> str | None:
@@ -205,6 +303,6 @@ def _decimal(text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
-        return Decimal(re.sub(r"[,，\s%万元]", "", text))
+        return Decimal(re.sub(r"[,，\s%万元亿千+]", "", text).replace("－", "-"))
     except InvalidOperation:
         return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, join_code
-from extractor.money import parse_number, to_wan
+from extractor.money import UNIT_PATTERN, parse_number, to_wan
 from extractor.narrative.reasons import split_reasons
 from extractor.narrative.text import _PARAGRAPH_START, NarrativeText
 from extractor.validate import row_ref
@@ -25,6 +25,9 @@ from schemas import Table, TableKind
 from schemas.narrative import ChangeSection, ChangeStatement, ComparisonBase, SubjectKind
 
 NUM = r"\d[\d,]*(?:\.\d+)?"
+# A printed change may carry a sign ("增长-5.20%", "增加-3.00万元" when the value fell).
+SIGNED = rf"[-－−–]?\s*{NUM}"
+UNIT = UNIT_PATTERN  # 亿元|千元|万元|元
 _UP, _DOWN = "增加|增长|上升|提高", "减少|下降|降低|减小"
 _FLAT = "基本持平|持平|保持不变|没有变化|无变化|一致"
 _BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|年初预算数?|预算数|预算|决算数|决算)?"
@@ -37,7 +40,7 @@ _ANCHOR = re.compile(
 _ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*年度)\s*相比\s*[，,]")
 # Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元", and in 决算
 # "其中：因公出国（境）费支出决算持平；公务接待费支出决算持平。"
-_BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={NUM}\s*(?:万元|元))")
+_BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={SIGNED}\s*(?:{UNIT}))")
 _BARE_FLAT = re.compile(
     r"(?:(?<=其中[:：])|(?<=[；;]))[^，,。；;：:\n与比较]{2,30}?(?P<dir>(?:基本)?持平)(?=[。；;])"
 )
@@ -45,9 +48,9 @@ _BARE_FLAT = re.compile(
 _VS_BUDGET = re.compile(r"决算数?\s*(?P<dir>小于|低于|大于|高于|超过|等于)\s*(?:年初)?预算数?")
 # "年初预算为 p 万元，支出决算为 a 万元": the 年初预算 and the 决算 of one item.
 _BUDGET_PAIR = re.compile(
-    rf"年初预算数?\s*为\s*(?P<prev>{NUM})\s*(?P<unit>万元|元)[^。；;]{{0,30}}?决算数?\s*为\s*(?P<cur>{NUM})\s*(?P=unit)"
+    rf"年初预算数?\s*为\s*(?P<prev>{NUM})\s*(?P<unit>{UNIT})[^。；;]{{0,30}}?决算数?\s*为\s*(?P<cur>{NUM})\s*(?P=unit)"
 )
-_AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|元)")
+_AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{UNIT})")
 _NOT_ARRANGED = re.compile(
     r"(?:^|(?<=[。；;\n]))(?P<subj>[^，。；;\n\d]{2,40}?)(?:均)?未安排[。；;]?(?=\n|$)"
 )
@@ -113,20 +116,29 @@ def _sign(word: str) -> int:
     return 1 if re.fullmatch(_UP, word) else -1 if re.fullmatch(_DOWN, word) else 0
 
 
+def _signed(sign: int, value: Decimal | None) -> Decimal | None:
+    """A printed change with the direction's sign: 减少/下降 make it negative whatever is printed
+    (a printed "减少-3.00" is read as a decrease of 3.00), 增加/增长 keep the printed sign
+    ("增长-5.20%" is −5.20). Zero is never negative ("减少0.00" → 0.00, at the printed scale)."""
+    if value is None:
+        return None
+    value = -abs(value) if sign < 0 else value if sign > 0 else sign * value
+    return abs(value) if value == 0 else value
+
+
 def _numbers_after(text: str, pos: int, sign: int) -> tuple[int, Decimal | None, str | None, Decimal | None]:
     """After a direction word: "d 万元，增长 g%" or "g%". Returns (end, delta, unit, growth)."""
     delta = unit = growth = None
-    m = re.compile(rf"\s*(?P<num>{NUM})\s*(?P<unit>万元|元|%)").match(text, pos)
+    m = re.compile(rf"\s*(?P<num>{SIGNED})\s*(?P<unit>{UNIT}|%)").match(text, pos)
     if m is None:
         return pos, None, None, None
     value = parse_number(m["num"])
     if m["unit"] == "%":
-        return m.end(), None, None, None if value is None else sign * value
-    delta, unit, pos = (None if value is None else sign * value), m["unit"], m.end()
-    g = re.compile(rf"\s*[，,]?\s*(?P<dir>{_UP}|{_DOWN})\s*(?P<num>{NUM})\s*%").match(text, pos)
+        return m.end(), None, None, _signed(sign, value)
+    delta, unit, pos = _signed(sign, value), m["unit"], m.end()
+    g = re.compile(rf"\s*[，,]?\s*(?P<dir>{_UP}|{_DOWN})\s*(?P<num>{SIGNED})\s*%").match(text, pos)
     if g:
-        gv = parse_number(g["num"])
-        growth = None if gv is None else _sign(g["dir"]) * gv
+        growth = _signed(_sign(g["dir"]), parse_number(g["num"]))
         pos = g.end()
     return pos, delta, unit, growth
 
@@ -250,7 +262,7 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
     if share:
         head.share = parse_number(share["num"])
     # "2025年当年预算执行数为 p 万元，2026年预算安排 a 万元": previous and current amounts.
-    prev = re.search(rf"(?:执行数|上年预算数?|年初预算数?)\s*为\s*(?P<num>{NUM})\s*(?:万元|元)", chunk)
+    prev = re.search(rf"(?:执行数|上年预算数?|年初预算数?)\s*为\s*(?P<num>{NUM})\s*(?:{UNIT})", chunk)
     # 决算 "一般公共预算财政拨款支出年初预算为 p 万元，支出决算为 a 万元": the name carries the measure.
     measure = re.search(r"(?<=.)年初预算数?$", head.subject)
     if prev and (measure or _GENERIC_SUBJECT.match(head.subject)):
@@ -258,7 +270,7 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
             head.subject = head.subject[: measure.start()]
         head.previous = parse_number(prev["num"])
         cur = re.search(
-            rf"(?:预算安排|预算数为|支出决算为|决算数为)\s*(?P<num>{NUM})\s*(?P<unit>万元|元)", chunk
+            rf"(?:预算安排|预算数为|支出决算为|决算数为)\s*(?P<num>{NUM})\s*(?P<unit>{UNIT})", chunk
         )
         head.amount, head.unit = (parse_number(cur["num"]), cur["unit"]) if cur else (None, None)
     return head
@@ -312,7 +324,7 @@ def _mention_start(text: str, subject: str, before: int) -> int | None:
     "X 总计 a 万元。与 2023 年度相比，X 总计减少 d 万元" names the subject after the comparison)."""
     floor = text.rfind("\n", 0, before) + 1
     loose = r"\s*".join(re.escape(ch) for ch in re.sub(r"\s+", "", subject))
-    hits = list(re.finditer(rf"{loose}\s*(?:为)?\s*{NUM}\s*(?:万元|元)", text[floor:before]))
+    hits = list(re.finditer(rf"{loose}\s*(?:为)?\s*{NUM}\s*(?:{UNIT})", text[floor:before]))
     return _clause_start(text, floor + hits[-1].start(), floor) if hits else None
 
 
@@ -323,7 +335,7 @@ def _previous_mention(text: str, subject: str, before: int) -> tuple[Decimal, st
         return None
     window = text[max(0, before - 800) : before]
     loose = r"\s*".join(re.escape(ch) for ch in stem)  # the name may wrap over lines
-    pattern = re.compile(rf"{loose}\s*(?:预算数|预算|数)?\s*(?:为)?\s*(?P<num>{NUM})\s*(?P<unit>万元|元)")
+    pattern = re.compile(rf"{loose}\s*(?:预算数|预算|数)?\s*(?:为)?\s*(?P<num>{NUM})\s*(?P<unit>{UNIT})")
     hits = list(pattern.finditer(window))
     if not hits:
         return None
@@ -367,14 +379,14 @@ def _sections(text: str) -> list[tuple[int, ChangeSection | None]]:
             continue
         # A heading is short and says nothing itself (a 名词解释 entry "（八）机关运行经费：指…" is no heading).
         body = para[m.end() :]
-        if m and len(para) <= 80 and not re.search(r"\d+(\.\d+)?\s*万?元|[。：:].", body):
+        if m and len(para) <= 80 and not re.search(r"\d+(\.\d+)?\s*[亿千万]?元|[。：:].", body):
             nxt = paras[k + 1] if k + 1 < len(paras) else ""
             # A heading wrapped over two lines ("…收入预算情" / "况说明") is classified whole.
             wrapped = (
                 not _HEADING.match(nxt)
                 and para[-1:] not in "。；：:"
                 and (len(nxt) <= 15 or (len(nxt) <= 40 and re.search(r"(说明|情况)$", nxt)))
-                and not re.search(r"[，,]|\d\s*万?元", nxt)
+                and not re.search(r"[，,]|\d\s*[亿千万]?元", nxt)
             )
             section = _heading_section(para + nxt if wrapped else para)
             top = not para.lstrip().startswith(("（", "("))

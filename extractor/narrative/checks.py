@@ -39,6 +39,17 @@ def _growth_range(
     return min(values), max(values)
 
 
+def _percent_severity(printed: Decimal, span: tuple[Decimal, Decimal]) -> str | None:
+    """None when a printed percentage lies in ``span`` widened by its own rounding; else
+    ``rounding`` when off by at most one unit of its last printed digit (truncated instead of
+    rounded: a slip), ``material`` beyond that."""
+    lo, hi = span
+    e = _half_ulp(printed)
+    if lo - e <= printed <= hi + e:
+        return None
+    return "rounding" if min(abs(printed - lo), abs(printed - hi)) <= 2 * e else "material"
+
+
 def _growth_finding(c: ChangeStatement) -> Finding | None:
     if c.growth_percent is None or c.amount is None:
         return None
@@ -53,13 +64,11 @@ def _growth_finding(c: ChangeStatement) -> Finding | None:
     span = _growth_range(prev, c.amount, e_prev, _half_ulp(c.amount))
     if span is None:
         return None
-    g, e_g = c.growth_percent, _half_ulp(c.growth_percent)
-    lo, hi = span
-    if lo - e_g <= g <= hi + e_g:
+    g = c.growth_percent
+    severity = _percent_severity(g, span)
+    if severity is None:
         return None
     expected = ((c.amount - prev) / prev * HUNDRED).quantize(CENT)
-    # Off by at most one unit of the last printed digit (truncated instead of rounded): a slip.
-    severity = "rounding" if min(abs(g - lo), abs(g - hi)) <= 2 * e_g else "material"
     return Finding(
         check="growth_mismatch",
         severity=severity,
@@ -75,7 +84,7 @@ def _amount_finding(c: ChangeStatement) -> Finding | None:
     """ "<item> 208.8万元 … 2026年预算安排201.50万元": two different amounts for one item."""
     if c.amount is None:
         return None
-    m = re.search(r"预算安排\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)", c.statement_text)
+    m = re.search(r"预算安排\s*(\d[\d,]*(?:\.\d+)?)\s*(亿元|千元|万元|元)", c.statement_text)
     if not m or m[2] != c.unit:
         return None
     repeated = parse_number(m[1])
@@ -105,14 +114,14 @@ def _completion_finding(c: ChangeStatement) -> Finding | None:
     span = _growth_range(c.previous_amount, c.amount, _half_ulp(c.previous_amount), _half_ulp(c.amount))
     if g is None or span is None:
         return None
-    lo, hi = (v + HUNDRED for v in span)  # growth + 100 = completion
-    e_g = _half_ulp(g)
-    if lo - e_g <= g <= hi + e_g:
+    lo, hi = span
+    severity = _percent_severity(g, (lo + HUNDRED, hi + HUNDRED))  # growth + 100 = completion
+    if severity is None:
         return None
     expected = (c.amount / c.previous_amount * HUNDRED).quantize(CENT)
     return Finding(
         check="completion_mismatch",
-        severity="rounding" if min(abs(g - lo), abs(g - hi)) <= 2 * e_g else "material",
+        severity=severity,
         rows=c.table_rows,
         expected=expected,
         actual=g,

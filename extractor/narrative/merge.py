@@ -23,8 +23,8 @@ def merge_reasons(change: ChangeStatement, llm: list[Reason] | None) -> list[Fin
     if llm is None:
         return []
     rule = change.reasons
-    if len(rule) <= 1 and len(llm) > 1:
-        # The rules saw one reason; the LLM split it into grounded parts.
+    if len(rule) <= 1 and len(llm) > len(rule) and _covers(llm, change.reason_text):
+        # The rules saw at most one reason; the LLM split the whole text into grounded parts.
         change.reasons = llm
         change.origin["reasons"] = "llm"
         return []
@@ -51,6 +51,15 @@ def merge_reasons(change: ChangeStatement, llm: list[Reason] | None) -> list[Fin
             )
     change.origin["reasons"] = _overall(r.origin for r in change.reasons)
     return findings
+
+
+def _covers(parts: list[Reason], whole: str | None) -> bool:
+    """Do the parts together hold (nearly) all of the reason text? Enumerators (一是, （1）) and
+    punctuation are what a split legitimately leaves out."""
+    if not whole:
+        return False
+    kept = sum(len(fold(p.text).text) for p in parts)
+    return kept >= 0.8 * len(fold(whole).text)
 
 
 def merge_policy_documents(project: Project, llm: list[PolicyDocument] | None) -> None:

@@ -42,11 +42,11 @@ _FIELD_LABEL = re.compile(
 )
 _TOP_HEADING = re.compile(rf"^\s*[{_CN_NUM}]+\s*[、.．]")
 _SHANGHAI_TITLE = re.compile(r"^\s*(?P<name>\S.{0,60}?)情况说明\s*$")
-_MONEY = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)")
+_MONEY = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|千元|万元|元)")
 _TOTAL_WORDS = re.compile(r"合计|共计|总计|总额|总共")
 _ALLOC_MARKER = re.compile(r"(?:主要|全部|全额|均|资金)?用于\s*[:：]?")
 _AMOUNT_FIRST = re.compile(
-    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)\s*(?:全部|全额|均|主要)?用于\s*[:：]?\s*(?P<purpose>[^，,；;。]+)"
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|千元|万元|元)\s*(?:全部|全额|均|主要)?用于\s*[:：]?\s*(?P<purpose>[^，,；;。]+)"
 )
 _CLAUSE = re.compile(r"[^，,；;。]+")
 _ITEM_LEAD = re.compile(rf"^\s*(?:[{_CN_NUM}]+是|[①-⑳]|\d{{1,2}}[、.．)）])?\s*(?:用于)?\s*")
@@ -386,6 +386,11 @@ def _row_total(row: Row) -> Decimal | None:
     return cell.value_wan if cell else None
 
 
+def _warning(p: Project, check: str, what: str) -> Finding:
+    """A warning-level finding on project ``p``: its name, then ``what``."""
+    return Finding(check=check, severity="warning", message=f"{p.name}: {what}", provenance=p.provenance)
+
+
 def _findings(
     projects: list[Project], matched: dict[int, tuple[Table, Row]], has_project_table: bool
 ) -> list[Finding]:
@@ -425,23 +430,11 @@ def _findings(
                 )
         if not p.policy_basis or not p.policy_documents:
             what = "no 政策依据" if not p.policy_basis else "a 政策依据 citing no document"
-            out.append(
-                Finding(
-                    check="missing_policy_basis",
-                    severity="warning",
-                    message=f"{p.name}: {what}",
-                    provenance=p.provenance,
-                )
-            )
+            out.append(_warning(p, "missing_policy_basis", what))
         # Templates whose tables list no projects (Shanghai) cannot be checked this way.
         if has_project_table and p.table_row is None and p.performance_table is None:
             out.append(
-                Finding(
-                    check="project_not_in_tables",
-                    severity="warning",
-                    message=f"{p.name}: not found in the 项目支出表 or 项目支出绩效目标表",
-                    provenance=p.provenance,
-                )
+                _warning(p, "project_not_in_tables", "not found in the 项目支出表 or 项目支出绩效目标表")
             )
     return out
 

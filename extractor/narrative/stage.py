@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from extractor.llm.client import LlmClient
 from extractor.llm.prompts import prompt_versions
-from extractor.llm.tasks import LlmContext, indicators, policy_documents, split_reasons, unmatched_changes
+from extractor.llm.tasks import (
+    LlmContext,
+    indicators,
+    locate_in_order,
+    policy_documents,
+    split_reasons,
+    unmatched_changes,
+)
 from extractor.narrative.changes import find_changes
 from extractor.narrative.checks import check_changes
 from extractor.narrative.merge import merge_policy_documents, merge_reasons
@@ -42,13 +49,14 @@ def extract_narrative(
     text = build_narrative_text(text_lines)
     changes = find_changes(text, tables, doc_kind)
     projects, findings = find_projects(text, tables)
-    findings += check_changes(changes, tables, doc_kind)
     narrative = Narrative(changes=changes, projects=projects)
     if llm is None:
         narrative.llm.notes.append("no LLM endpoint configured: rules only")
-        return narrative, findings
-    narrative.llm = _llm_run(llm)
-    findings += _with_llm(LlmContext(text, llm, narrative.llm.usage), narrative, tables, regions)
+    else:
+        narrative.llm = _llm_run(llm)
+        findings += _with_llm(LlmContext(text, llm, narrative.llm.usage), narrative, tables, regions)
+    # After the merge, so statements the LLM added are checked like the rules' ones.
+    findings += check_changes(narrative.changes, tables, doc_kind)
     return narrative, findings
 
 
@@ -71,17 +79,21 @@ def _with_llm(
     reasons = split_reasons(ctx, narrative.changes)
     for i, change in enumerate(narrative.changes):
         findings += merge_reasons(change, reasons.get(i))
-    for project in narrative.projects:
+    bases = locate_in_order(ctx.grounder, [p.policy_basis for p in narrative.projects])
+    for project, window in zip(narrative.projects, bases, strict=True):
         if project.policy_basis:
-            merge_policy_documents(project, policy_documents(ctx, project.policy_basis))
-    covered = [span for c in narrative.changes if (span := ctx.grounder.find(c.statement_text))]
-    narrative.changes += unmatched_changes(ctx, covered)
+            merge_policy_documents(project, policy_documents(ctx, project.policy_basis, window))
+    statements = locate_in_order(ctx.grounder, [c.statement_text for c in narrative.changes])
+    narrative.changes += unmatched_changes(ctx, [span for span in statements if span])
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
             findings += recover_indicators(ctx, table, region)
     usage, run = ctx.usage, narrative.llm
     if usage.failures:
-        run.status = "failed" if sum(usage.failures.values()) >= usage.calls > 0 else "partial"
+        failed = sum(usage.failures.values())
+        sent_and_failed = failed - usage.failures.get("cache_miss_offline", 0)
+        answered = usage.cache_hits + usage.calls - sent_and_failed
+        run.status = "partial" if answered > 0 else "failed"
         findings.append(
             Finding(
                 check="llm_fallback",
