@@ -71,7 +71,9 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         )
     text_lines = prose_lines(source, seg.regions)
     findings += validate(tables, text_lines, seg.doc_kind)
-    narrative, narrative_findings = extract_narrative(text_lines, tables, seg.regions, seg.doc_kind, llm)
+    narrative, narrative_findings = extract_narrative(
+        text_lines, tables, seg.regions, seg.doc_kind, llm, seg.year
+    )
     findings += narrative_findings
     meta = DocumentMeta(
         doc_id=doc_id,

@@ -375,7 +375,10 @@ def test_putuo_final_accounts_changes(narrative_inputs):
         Decimal("1.40"),
     )
     # Every functional item's 决算 agrees with the 一般公共预算财政拨款支出决算表; 98.20% = 2940.05 / 2993.92.
-    assert not check_changes(changes, tables, kind)
+    # Only section 四 is reported: it says 财政拨款收入支出总计 持平 and explains a decrease (p21).
+    assert [(f.check, f.rows) for f in check_changes(changes, tables, kind)] == [
+        ("reason_inconsistency", ["财政拨款收入支出总计"])
+    ]
 
 
 # --- signed changes, 亿元 / 千元, negative zero -----------------------------------------------------
@@ -484,3 +487,66 @@ def test_zero_change_is_never_negative():
     )
     assert [str(v) for v in (other.delta, other.delta_wan, other.growth_percent)] == ["0.00"] * 3
     assert str(got["单位资金"].growth_percent) == "0.00"
+
+
+def _statement(**fields) -> ChangeStatement:
+    base = {
+        "section": "other",
+        "subject": "某项支出",
+        "subject_kind": "other",
+        "status": "changed",
+        "statement_text": "某项支出",
+        "provenance": Provenance(file="t"),
+    }
+    return ChangeStatement.model_validate(base | fields)
+
+
+def test_reason_that_explains_the_opposite_movement_is_reported():
+    down_said_up = _statement(growth_percent=Decimal("-2.98"), reason_text="宣传事务经费增加。")
+    flat_said_down = _statement(status="unchanged", reason_text="合同支付进度等原因减少支付。")
+    consistent = _statement(delta=Decimal("-1.91"), reason_text="人员减少，费用相应减少。")
+    mixed = _statement(delta=Decimal("-5"), reason_text="人员增加，但项目结束，经费减少。")
+    austerity = _statement(status="unchanged", reason_text="厉行节约，与上年保持持平。")
+    checks = [
+        [f.check for f in check_changes([c], [], "budget", 2026)]
+        for c in (down_said_up, flat_said_down, consistent, mixed, austerity)
+    ]
+    assert checks == [["reason_inconsistency"], ["reason_inconsistency"], [], [], []]
+
+
+def test_a_budget_compared_with_its_own_year_is_reported():
+    same_year = _statement(
+        statement_text="财政拨款收入9628.22万元，比2026年预算增加793.14万元。", delta=Decimal("793.14")
+    )
+    last_year = _statement(
+        statement_text="财政拨款收入9628.22万元，比2025年预算增加793.14万元。", delta=Decimal("793.14")
+    )
+    # A year in the reason is not the comparison's base.
+    in_reason = _statement(
+        statement_text="增加0.00万元，主要原因是2025年与2026年均未安排。",
+        reason_text="2025年与2026年均未安排。",
+        delta=Decimal("0.00"),
+        status="unchanged",
+    )
+    found = [
+        [f.check for f in check_changes([c], [], "budget", 2026)] for c in (same_year, last_year, in_reason)
+    ]
+    assert found == [["wrong_year"], [], []]
+
+
+def test_project_period_before_the_document_year_is_reported():
+    from datetime import date
+
+    from extractor.narrative.checks import check_project_years
+    from schemas import Project
+
+    old = Project(
+        name="人民调解项目经费",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        provenance=Provenance(file="t"),
+    )
+    current = Project(
+        name="甲", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), provenance=Provenance(file="t")
+    )
+    assert [f.rows for f in check_project_years([old, current], 2026)] == [["人民调解项目经费"]]

@@ -66,8 +66,13 @@ def test_wanli_economic_codes_without_leading_zero_and_contradiction(extracted):
     assert {"30102", "30107"} <= codes  # printed "301 2", "301 7"
     assert not [f for f in doc.findings if f.check == "hierarchy_sum"]
     # The 三公 table is declared empty by a note yet prints values: reported, not dropped. Item 31
-    # (p9) prints 住房公积金 “350.35万元” in its heading and “2024年预算安排352.67万元” in its sentence.
-    assert sorted(f.check for f in doc.findings) == ["amount_mismatch", "empty_table_has_values"]
+    # (p9) prints 住房公积金 “350.35万元” in its heading and “2024年预算安排352.67万元” in its sentence;
+    # item 4 (p6) falls 2.98% and gives “宣传事务一般行政管理事务经费增加” as its reason.
+    assert sorted(f.check for f in doc.findings) == [
+        "amount_mismatch",
+        "empty_table_has_values",
+        "reason_inconsistency",
+    ]
     three = next(t for t in doc.tables if t.kind == K.three_public)
     assert three.rows[0].value("three_public_total") is not None
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from extractor.money import CENT, parse_number, to_wan
 from extractor.validate import row_ref, table_ref
 from schemas import Finding, Row, Table, TableKind
-from schemas.narrative import ChangeStatement
+from schemas.narrative import ChangeStatement, Project
 
 HUNDRED = Decimal(100)
 
@@ -363,8 +363,79 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     return [f for f in out if f is not None]
 
 
-def check_changes(changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None) -> list[Finding]:
-    """Findings on the change statements of one document."""
+_UP_WORDS = re.compile(r"增加|增长|提高|上升|增多")
+_DOWN_WORDS = re.compile(r"减少|下降|降低|减支|缩减|调减")
+
+
+def _reason_direction_finding(c: ChangeStatement) -> Finding | None:
+    """A reason that explains the opposite movement: only "增加" words for a decrease, only
+    "减少" words for an increase, or either for a statement that says 持平."""
+    if not c.reason_text or c.base == "年初预算":
+        return None
+    up, down = bool(_UP_WORDS.search(c.reason_text)), bool(_DOWN_WORDS.search(c.reason_text))
+    if up == down:
+        return None  # no direction word, or both: nothing to contradict
+    moved = c.delta if c.delta is not None else c.growth_percent
+    if c.status == "unchanged":
+        said = "持平"
+    elif moved is not None and moved != 0 and (moved > 0) != up:
+        said = f"{'增加' if moved > 0 else '减少'} {abs(moved)}{'%' if c.delta is None else ' ' + c.unit}"
+    else:
+        return None
+    return Finding(
+        check="reason_inconsistency",
+        severity="warning",
+        rows=c.table_rows or [c.subject],
+        message=f"{c.subject}: the statement says {said}, but its reason speaks of "
+        f"{'an increase' if up else 'a decrease'}: “{c.reason_text}”",
+        provenance=c.provenance,
+    )
+
+
+_PRINTED_BASE_YEAR = re.compile(r"(?:比|较|与)\s*(20\d\d)\s*年\s*(?:度|当年)?\s*(?:预算|决算|相比)")
+
+
+def _base_year_finding(c: ChangeStatement, year: int | None, doc_kind: str | None) -> Finding | None:
+    """A budget for year N compared with "N年预算" (or later): the base must be an earlier year."""
+    comparison = c.statement_text.split("主要原因")[0]  # a reason may mention other years
+    m = _PRINTED_BASE_YEAR.search(comparison)
+    if m is None or year is None or int(m[1]) < year:
+        return None
+    return Finding(
+        check="wrong_year",
+        severity="warning",
+        rows=c.table_rows or [c.subject],
+        message=f"{c.subject}: a {year} {'决算' if doc_kind == 'final_accounts' else 'budget'} compares "
+        f"with “{m[0]}…”{_printed_change(c)}; the base should be an earlier year",
+        provenance=c.provenance,
+    )
+
+
+def _printed_change(c: ChangeStatement) -> str:
+    if c.delta is not None:
+        return f" ({c.delta} {c.unit})"
+    return f" ({c.growth_percent}%)" if c.growth_percent is not None else ""
+
+
+def check_project_years(projects: list[Project], year: int | None) -> list[Finding]:
+    """Projects of the year-N document whose 执行时间 ends before year N."""
+    return [
+        Finding(
+            check="wrong_year",
+            severity="warning",
+            rows=[p.name],
+            message=f"{p.name}: 执行时间 {p.start_date} – {p.end_date} ends before the document's year {year}",
+            provenance=p.provenance,
+        )
+        for p in projects
+        if year is not None and p.end_date is not None and p.end_date.year < year
+    ]
+
+
+def check_changes(
+    changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None, year: int | None = None
+) -> list[Finding]:
+    """Findings on the change statements of one document (``year``: the document's year)."""
     out: list[Finding] = []
     for c in changes:
         for f in (
@@ -373,6 +444,8 @@ def check_changes(changes: list[ChangeStatement], tables: list[Table], doc_kind:
             _completion_finding(c),
             _direction_finding(c),
             _table_findings(c, tables),
+            _reason_direction_finding(c),
+            _base_year_finding(c, year, doc_kind),
         ):
             if f is not None:
                 out.append(f)

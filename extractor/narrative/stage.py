@@ -13,7 +13,7 @@ from extractor.llm.tasks import (
     unmatched_changes,
 )
 from extractor.narrative.changes import find_changes
-from extractor.narrative.checks import check_changes
+from extractor.narrative.checks import check_changes, check_project_years
 from extractor.narrative.merge import merge_policy_documents, merge_reasons
 from extractor.narrative.projects import find_projects
 from extractor.narrative.text import build_narrative_text
@@ -40,8 +40,10 @@ def extract_narrative(
     regions: list[TableRegion],
     doc_kind: str | None,
     llm: LlmClient | None = None,
+    year: int | None = None,
 ) -> tuple[Narrative, list[Finding]]:
     """Rules first; then, if an endpoint is configured, the LLM refines and fills gaps.
+    ``year`` is the document's year, for the checks of printed years.
 
     ``tables`` and ``regions`` are parallel (one table per region); performance tables whose
     grid was lost get their indicators from the LLM, in place.
@@ -56,7 +58,8 @@ def extract_narrative(
         narrative.llm = _llm_run(llm)
         findings += _with_llm(LlmContext(text, llm, narrative.llm.usage), narrative, tables, regions)
     # After the merge, so statements the LLM added are checked like the rules' ones.
-    findings += check_changes(narrative.changes, tables, doc_kind)
+    findings += check_changes(narrative.changes, tables, doc_kind, year)
+    findings += check_project_years(narrative.projects, year)
     return narrative, findings
 
 
