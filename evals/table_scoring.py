@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from extractor.labels import normalise_label
-from schemas import BudgetDocument
+from schemas import BudgetDocument, Cell
 from schemas.provenance import Provenance
 
 CellKey = tuple[str, str, str, str, str, int]
@@ -53,28 +54,23 @@ def gold_cells(path: Path) -> dict[CellKey, Decimal]:
     return _with_occurrence(items)
 
 
-def predicted_cells(doc: BudgetDocument) -> dict[CellKey, Decimal]:
-    """Every non-empty numeric cell the extractor produced."""
+def _predicted(doc: BudgetDocument, what: Callable[[Cell], object]) -> dict[CellKey, Any]:
     items = []
     for table in doc.tables:
         for row in table.rows:
             key = _row_key(table.kind.value, row.section, row.code, row.label, row.project)
-            for cell in row.cells:
-                if cell.value is not None:
-                    items.append((key, cell.column_id, cell.value))
+            items += [(key, cell.column_id, what(cell)) for cell in row.cells if cell.value is not None]
     return _with_occurrence(items)
+
+
+def predicted_cells(doc: BudgetDocument) -> dict[CellKey, Decimal]:
+    """Every non-empty numeric cell the extractor produced."""
+    return _predicted(doc, lambda cell: cell.value)
 
 
 def predicted_cell_provenance(doc: BudgetDocument) -> dict[CellKey, Provenance]:
     """Where each cell of ``predicted_cells`` was read (same keys), for reports."""
-    items = []
-    for table in doc.tables:
-        for row in table.rows:
-            key = _row_key(table.kind.value, row.section, row.code, row.label, row.project)
-            for cell in row.cells:
-                if cell.value is not None:
-                    items.append((key, cell.column_id, cell.provenance))
-    return _with_occurrence(items)
+    return _predicted(doc, lambda cell: cell.provenance)
 
 
 @dataclass
