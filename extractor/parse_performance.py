@@ -99,12 +99,20 @@ def parse_performance(lines: list[SourceLine]) -> tuple[PerformanceHeader, list[
         if columns is None:
             _read_header_fields(cells, keys, header)
             continue
+        cells = _unshift(cells, columns)
         fields = {name: cells[i] if i < len(cells) else "" for i, name in columns.items()}
         _realign(fields, cells, columns)
+        if indicators and _is_continuation(fields, columns, indicators[-1], line):
+            # The rest of the previous indicator's cells, pushed onto the next page.
+            indicators[-1] = _rejoin(indicators[-1], fields)
+            problems.append(
+                f"indicator row continued across a page break at {line.provenance}: "
+                f"rejoined to {indicators[-1].level3!r}"
+            )
+            continue
         if not fields.get("level3"):
-            # A row that continues the previous indicator's cells onto a new page.
             if indicators and any(fields.values()):
-                problems.append(f"indicator row continued across a page break at {line.provenance}")
+                problems.append(f"indicator row without 三级指标 left out at {line.provenance}")
             continue
         for level in ("level1", "level2"):
             if fields.get(level):
@@ -130,6 +138,85 @@ def parse_performance(lines: list[SourceLine]) -> tuple[PerformanceHeader, list[
             )
         )
     return header, indicators, problems
+
+
+_TEXT_FIELDS = ("level3", "value_raw", "basis", "last_year_value", "scoring_rule", "evidence")
+_CLOSERS = {")": "(", "）": "（"}
+
+
+def _is_number(text: str | None) -> bool:
+    return _decimal(text) is not None
+
+
+def _is_continuation(
+    fields: dict[str, str], columns: dict[int, str], prev: Indicator, line: SourceLine
+) -> bool:
+    """A grid row that finishes the previous indicator rather than starting a new one.
+
+    Its 一级/二级 cells are empty and it carries none of an indicator's own data: no printed
+    分值权重 (a real row always has one when the grid has the column) and no digit in its 指标值
+    (what is left there is a unit fragment such as '万元'). It is the first row after a page
+    break: on a PDF its page differs from the previous row's (a text rendering has no pages).
+    """
+    if fields.get("level1") or fields.get("level2"):
+        return False
+    if not any(fields.get(f) for f in _TEXT_FIELDS):
+        return False
+    if "weight" in columns.values():
+        if _is_number(fields.get("weight")):
+            return False
+    elif fields.get("level3"):
+        return False  # without a 分值权重 column a named row cannot be told from a new indicator
+    if re.search(r"\d", fields.get("value_raw", "")):
+        return False
+    page, prev_page = line.provenance.page, prev.provenance.page
+    return page is None or prev_page is None or page != prev_page
+
+
+def _join_fragment(head: str | None, tail: str) -> str | None:
+    """``head`` continued by ``tail``. A tail already printed at the end of the head is an overflow
+    duplicate and dropped; a closing bracket the page break added to the head (the tail closes it
+    again) is removed."""
+    if not tail:
+        return head
+    if not head:
+        return tail
+    if re.sub(r"\s+", "", head).endswith(re.sub(r"\s+", "", tail)):
+        return head
+    end = head.rstrip()
+    if end and end[-1] in _CLOSERS:
+        opener = _CLOSERS[end[-1]]
+        if tail.count(end[-1]) > tail.count(opener) and end.count(opener) == end.count(end[-1]):
+            head = end[:-1]
+    return head + tail
+
+
+def _rejoin(prev: Indicator, fields: dict[str, str]) -> Indicator:
+    """The previous indicator with a continuation row's cells appended (provenance: its first part)."""
+    update: dict[str, object] = {}
+    for name in _TEXT_FIELDS:
+        joined = _join_fragment(getattr(prev, name), fields.get(name, ""))
+        if joined != getattr(prev, name):
+            update[name] = joined
+    if prev.weight is None and _is_number(fields.get("weight")):
+        update["weight"] = _decimal(fields.get("weight"))
+    if "value_raw" in update:
+        op, number, unit = parse_target(str(update["value_raw"]))
+        update.update(operator=op, number=number, unit=unit)
+    return prev.model_copy(update=update)
+
+
+def _unshift(cells: list[str], columns: dict[int, str]) -> list[str]:
+    """A row printed k cells to the left (a merged leading cell dropped, k empty cells padded at
+    the end): its 分值权重 column holds text while the cell k to the left holds the number. Shift it
+    back right by the smallest such k."""
+    weight = next((i for i, name in columns.items() if name == "weight"), None)
+    if weight is None or weight >= len(cells) or _is_number(cells[weight]) or not cells[weight]:
+        return cells
+    for k in range(1, weight):
+        if not any(cells[-k:]) and _is_number(cells[weight - k]):
+            return [""] * k + cells[:-k]
+    return cells
 
 
 def _realign(fields: dict[str, str], cells: list[str], columns: dict[int, str]) -> None:

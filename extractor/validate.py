@@ -367,6 +367,92 @@ def _cross(ta: Table, tb: Table, ra: Row, rb: Row, column: str, a: Decimal, b: D
     )
 
 
+ECONOMIC_TO_FUNCTIONAL: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # (经济分类 code, the 功能分类 项 codes that carry exactly that spending), per the national
+    # 政府收支分类科目: each functional 项 below is defined as the unit's payment of one
+    # contribution, and that contribution has one economic 款 of its own. Only contributions are
+    # listed: wages, 退休费 (2080501/2080502 also carry 离休费 and other items), 30112 其他社会保障
+    # 缴费 (spread over several functional items) and 2101199 其他行政事业单位医疗支出 (not limited
+    # to 30110) have no one-to-one counterpart and are left out.
+    ("30108", ("2080505",)),  # 机关事业单位基本养老保险缴费 ↔ 机关事业单位基本养老保险缴费支出
+    ("30109", ("2080506",)),  # 职业年金缴费 ↔ 机关事业单位职业年金缴费支出
+    ("30110", ("2101101", "2101102")),  # 职工基本医疗保险缴费 ↔ 行政单位医疗 + 事业单位医疗
+    ("30111", ("2101103",)),  # 公务员医疗补助缴费 ↔ 公务员医疗补助
+    ("30113", ("2210201",)),  # 住房公积金 ↔ 住房公积金
+)
+"""Economic items of 一般公共预算基本支出 whose functional counterparts are fixed by definition."""
+
+
+def _unique_row(table: Table, code: str) -> Row | None:
+    """The one row printed with ``code`` (not a project row); ``None`` when absent or repeated."""
+    rows = [r for r in table.rows if r.code == code and not r.project]
+    return rows[0] if len(rows) == 1 else None
+
+
+def _money_cell(row: Row, column: str) -> tuple[Decimal, Decimal, str | None] | None:
+    """(printed value, value in 万元, unit) of a row's cell; ``None`` when blank or unit unknown."""
+    cell = next((c for c in row.cells if c.column_id == column), None)
+    if cell is None or cell.value is None:
+        return None
+    wan = to_wan(cell.value, cell.unit)
+    return None if wan is None else (cell.value, wan, cell.unit)
+
+
+def check_economic_vs_functional(tables: list[Table]) -> list[Finding]:
+    """一般公共预算基本支出 by economic item vs the basic column of the functional table.
+
+    For the pairs of ``ECONOMIC_TO_FUNCTIONAL`` the economic amount must equal the sum of its
+    functional 项 in the 一般公共预算支出表's 基本支出 column. Compared in 万元 only when the
+    economic row and at least one functional row are printed with a value; an absent side is
+    not a finding. Tolerance: one cent (万元) per functional term summed. ``actual`` is the
+    economic amount, ``expected`` the functional sum, as printed (in 万元 if the units differ).
+    """
+    basic = next((t for t in tables if t.kind == TableKind.basic_expenditure and t.rows), None)
+    gp = next((t for t in tables if t.kind == TableKind.general_public_expenditure and t.rows), None)
+    if basic is None or gp is None or "basic" not in {c.column_id for c in gp.columns}:
+        return []
+    econ_cols = {c.column_id for c in basic.columns}
+    econ_col = next((c for c in ("total", "amount") if c in econ_cols), None)
+    if econ_col is None:
+        return []
+    out: list[Finding] = []
+    for econ_code, func_codes in ECONOMIC_TO_FUNCTIONAL:
+        econ_row = _unique_row(basic, econ_code)
+        econ = _money_cell(econ_row, econ_col) if econ_row else None
+        if econ_row is None or econ is None:
+            continue
+        terms = []
+        for code in func_codes:
+            row = _unique_row(gp, code)
+            cell = _money_cell(row, "basic") if row else None
+            if row is not None and cell is not None:
+                terms.append((row, cell))
+        if not terms:
+            continue
+        diff = abs(econ[1] - sum((c[1] for _, c in terms), Decimal(0)))
+        if diff == 0:
+            continue
+        k = 0 if all(c[2] == econ[2] for _, c in terms) else 1  # printed, or 万元 when units differ
+        unit = econ[2] if k == 0 else "万元"
+        actual, expected = econ[k], sum((c[k] for _, c in terms), Decimal(0))
+        parts = " + ".join(f"{r.code} {c[k]}" for r, c in terms)
+        out.append(
+            Finding(
+                check="cross_table",
+                severity="rounding" if diff <= CENT * len(terms) else "material",
+                tables=[table_ref(basic), table_ref(gp)],
+                rows=[row_ref(econ_row), *(row_ref(r) for r, _ in terms)],
+                column=econ_col,
+                expected=expected,
+                actual=actual,
+                message=f"经济分类 {row_ref(econ_row)} {actual} {unit} ({table_ref(basic)}) ≠ 功能分类 "
+                f"基本支出 {parts} = {expected} {unit} ({table_ref(gp)}) (diff {actual - expected:+})",
+                provenance=econ_row.provenance,
+            )
+        )
+    return out
+
+
 _WAN_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*万元")
 
 
@@ -432,5 +518,6 @@ def validate(tables: list[Table], text_lines: list[SourceLine], doc_kind: str | 
         findings += check_row_identities(table)
         findings += check_summary_halves(table)
     findings += check_cross_tables(tables, doc_kind)
+    findings += check_economic_vs_functional(tables)
     findings += check_magnitudes(tables, text_lines)
     return findings

@@ -375,10 +375,13 @@ def test_putuo_final_accounts_changes(narrative_inputs):
         Decimal("1.40"),
     )
     # Every functional item's 决算 agrees with the 一般公共预算财政拨款支出决算表; 98.20% = 2940.05 / 2993.92.
-    # Only section 四 is reported: it says 财政拨款收入支出总计 持平 and explains a decrease (p21).
-    assert [(f.check, f.rows) for f in check_changes(changes, tables, kind)] == [
-        ("reason_inconsistency", ["财政拨款收入支出总计"])
-    ]
+    # Only section 四 (p21) is reported: it states 财政拨款收入支出总计 0.3万元 where the
+    # 财政拨款收入支出决算总表 prints 总计 2,961.68, and says 持平 while explaining a decrease.
+    found = {(f.check, f.actual, f.expected) for f in check_changes(changes, tables, kind)}
+    assert found == {
+        ("narrative_vs_table", Decimal("0.3"), Decimal("2961.68")),
+        ("reason_inconsistency", None, None),
+    }
 
 
 # --- signed changes, 亿元 / 千元, negative zero -----------------------------------------------------

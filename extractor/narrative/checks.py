@@ -223,6 +223,8 @@ def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, s
         row = _total_row(t) if t else None
         column = "basic" if kind == "basic_expenditure" else "project"
         return (t, row, column, _cell_wan(t, row, column)) if t and row else None
+    if c.section == "fiscal":
+        return _fiscal_value(c, tables)
     if kind in ("three_public_total", "three_public_item", "admin_operation"):
         t = _table(tables, TableKind.three_public)
         if t is None:
@@ -242,6 +244,30 @@ def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, s
             row = next((r for r in t.rows if re.search(label_pattern, r.label)), None)
             return (t, row, "total", _cell_wan(t, row, "total")) if row else None
     return None
+
+
+# 财政拨款 statements and the column of the 财政拨款收支总表's 支出总计 row that states the same.
+_FISCAL_COLUMNS = [
+    (r"一般公共预算", "general_public_budget"),
+    (r"政府性基金", "government_fund"),
+    (r"国有资本经营", "state_capital"),
+    (r"财政拨款", "total"),
+]
+
+
+def _fiscal_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, str, Decimal | None] | None:
+    """The 财政拨款收支总表 cell for a 财政拨款 total statement ("财政拨款收入支出总计", "一般公共
+    预算拨款支出预算", …): the expenditure side's 总计 row."""
+    t = _table(tables, TableKind.fiscal_summary)
+    if t is None:
+        return None
+    row = next(
+        (r for r in t.rows if r.section == "expenditure" and re.fullmatch(r"(?:支出)?总计", r.label)), None
+    )
+    column = next((col for pattern, col in _FISCAL_COLUMNS if re.search(pattern, c.subject)), None)
+    if row is None or column is None or not any(col.column_id == column for col in t.columns):
+        return None
+    return t, row, column, _cell_wan(t, row, column)
 
 
 def _table_findings(c: ChangeStatement, tables: list[Table]) -> Finding | None:
