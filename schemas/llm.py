@@ -54,6 +54,11 @@ class IndicatorItem(BaseModel):
     level2: str | None = Field(default=None, description="二级指标")
     level3: str = Field(description="三级指标 (the indicator name)")
     value: str | None = Field(default=None, description="指标值 as printed, e.g. '≥95%'")
+    basis: str | None = Field(default=None, description="指标值设置依据")
+    last_year_value: str | None = Field(default=None, description="上年完成值")
+    weight: str | None = Field(default=None, description="指标分值权重")
+    scoring_rule: str | None = Field(default=None, description="赋分规则")
+    evidence: str | None = Field(default=None, description="佐证资料")
 
 
 class Indicators(BaseModel):

@@ -21,7 +21,7 @@ PROMPT_DIR = Path(prompts.__file__).resolve().parent
 CURRENT = {
     "change_reasons": "v1",
     "policy_documents": "v1",
-    "indicators": "v1",
+    "indicators": "v2",
     "change_statements": "v1",
 }
 

@@ -179,12 +179,24 @@ def indicators(
             ctx.usage.ungrounded_dropped += 1
             continue
         ctx.usage.grounded += 1
-        value_raw = table_text[value[0] : value[1]] if value else None
-        out.append(_indicator(item, table_text[name[0] : name[1]], value_raw, provenance))
+        row = {"value": table_text[value[0] : value[1]] if value else None}
+        for field in _ROW_FIELDS:  # the row's other columns, each kept only if printed in the row
+            printed = getattr(item, field)
+            span = grounder.find(printed, prev, nxt) if printed else None
+            if printed and span is None:
+                ctx.usage.ungrounded_dropped += 1
+            row[field] = table_text[span[0] : span[1]] if span else None
+        out.append(_indicator(item, table_text[name[0] : name[1]], row, provenance))
     return project, out
 
 
-def _indicator(item: IndicatorItem, name: str, value_raw: str | None, provenance: Provenance) -> Indicator:
+_ROW_FIELDS = ("basis", "last_year_value", "weight", "scoring_rule", "evidence")
+
+
+def _indicator(
+    item: IndicatorItem, name: str, row: dict[str, str | None], provenance: Provenance
+) -> Indicator:
+    value_raw = row["value"]
     operator, number, unit = parse_target(value_raw) if value_raw else (None, None, None)
     return Indicator(
         level1=item.level1,
@@ -194,6 +206,11 @@ def _indicator(item: IndicatorItem, name: str, value_raw: str | None, provenance
         operator=operator,  # type: ignore[arg-type]
         number=number,
         unit=unit,
+        basis=row["basis"],
+        last_year_value=row["last_year_value"],
+        weight=_decimal(row["weight"]),
+        scoring_rule=row["scoring_rule"],
+        evidence=row["evidence"],
         origin="llm",
         provenance=provenance,
     )
