@@ -553,3 +553,48 @@ def test_project_period_before_the_document_year_is_reported():
         name="甲", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), provenance=Provenance(file="t")
     )
     assert [f.rows for f in check_project_years([old, current], 2026)] == [["人民调解项目经费"]]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # (subject, amount, previous, delta, growth, base, reason_text)
+        (
+            "基本支出570.03万元，比上年执行数增加130.41万元，增长29.66%，主要是人员增加。",
+            ("基本支出", "570.03", None, "130.41", "29.66", "上年预算执行数", "人员增加。"),
+        ),
+        (
+            "基本支出570.03万元，较上年增加130.41万元，增幅29.66%，原因是人员增加。",
+            ("基本支出", "570.03", None, "130.41", "29.66", "上年预算", "人员增加。"),
+        ),
+        (
+            "基本支出570.03万元，比上年预算减少30.41万元，降幅为5.06%，其主要原因为人员减少。",
+            ("基本支出", "570.03", None, "-30.41", "-5.06", "上年预算", "人员减少。"),
+        ),
+        (
+            "基本支出本年预算数为570.03万元，上年预算数为439.62万元，增加130.41万元，增长29.66%，主要原因是人员增加。",
+            ("基本支出", "570.03", "439.62", "130.41", "29.66", "上年预算", "人员增加。"),
+        ),
+        (
+            "基本支出570.03万元，同比增加130.41万元，增长29.66%，主要原因是人员增加。",
+            ("基本支出", "570.03", None, "130.41", "29.66", "上年预算", "人员增加。"),
+        ),
+    ],
+)
+def test_other_wordings_of_a_change(sentence, expected):
+    [c] = find_changes(_text("三、支出预算情况说明", sentence), [], "budget")
+    dec = [None if v is None else Decimal(v) for v in expected[1:5]]
+    assert (c.subject, c.amount, c.previous_amount, c.delta, c.growth_percent, c.base, c.reason_text) == (
+        expected[0],
+        *dec,
+        *expected[5:],
+    )
+
+
+def test_what_it_is_used_for_is_not_a_reason():
+    [c] = find_changes(
+        _text("三、支出预算情况说明", "基本支出570.03万元，比上年预算减少30.41万元，主要是用于办公的经费。"),
+        [],
+        "budget",
+    )
+    assert c.reason_text is None

@@ -29,8 +29,10 @@ NUM = r"\d[\d,]*(?:\.\d+)?"
 SIGNED = rf"[-－−–]?\s*{NUM}"
 UNIT = UNIT_PATTERN  # 亿元|千元|万元|元
 _UP, _DOWN = "增加|增长|上升|提高", "减少|下降|降低|减小"
+# Words that introduce only a rate: "增幅 29.66%", "降幅 5%".
+_UP_RATE, _DOWN_RATE = "增幅|增长率|增速", "降幅|下降率|降低率"
 _FLAT = "基本持平|持平|保持不变|没有变化|无变化|一致"
-_BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|年初预算数?|预算数|预算|决算数|决算)?"
+_BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|执行数|年初预算数?|预算数|预算|决算数|决算)?"
 # "比上年预算" / "与2025年预算" / "较2023年度" … then a direction.
 _ANCHOR = re.compile(
     rf"(?P<prep>比|较|与|同)\s*(?P<base>{_BASE})\s*(?:相比|相较)?\s*[，,]?\s*"
@@ -43,6 +45,10 @@ _ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*�
 _BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={SIGNED}\s*(?:{UNIT}))")
 _BARE_FLAT = re.compile(
     r"(?:(?<=其中[:：])|(?<=[；;]))[^，,。；;：:\n与比较]{2,30}?(?P<dir>(?:基本)?持平)(?=[。；;])"
+)
+_PREVIOUS_THEN_DIRECTION = re.compile(
+    rf"上年(?:度)?(?P<base>预算执行数|预算执行|执行数|预算数|预算|决算数|决算)?\s*(?:为|是)\s*{NUM}\s*(?:{UNIT})"
+    rf"\s*[，,]\s*(?:比上年)?\s*(?P<dir>{_UP}|{_DOWN})"
 )
 # 决算 against the 年初预算: "决算数小于预算数的主要原因" / "决算数大于年初预算数，主要原因是".
 _VS_BUDGET = re.compile(r"决算数?\s*(?P<dir>小于|低于|大于|高于|超过|等于)\s*(?:年初)?预算数?")
@@ -62,7 +68,7 @@ _STANDALONE = re.compile(
 # What may sit between a comparison and its "主要原因".
 _REASON_INTRO = re.compile(
     r"[，,。.；;\s]*(?:(?:决算数)?(?:小于|大于|低于|高于|超过)(?:年初)?预算数?的|(?:增加|减少|增长|下降|变化)的|的)?"
-    r"主要原因(?:是|为|在于)?\s*[:：]?\s*"
+    r"(?:其)?(?:主要原因(?:是|为|在于)?|原因(?:主要)?(?:是|为|在于)|主要(?:是|由于|系)(?!用于|用在))\s*[:：]?\s*"
 )
 _ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+\s*[、.．]|[①-⑳])\s*"
@@ -113,7 +119,9 @@ def _sign(word: str) -> int:
         return 1
     if word in ("小于", "低于"):
         return -1
-    return 1 if re.fullmatch(_UP, word) else -1 if re.fullmatch(_DOWN, word) else 0
+    if re.fullmatch(f"{_UP}|{_UP_RATE}", word):
+        return 1
+    return -1 if re.fullmatch(f"{_DOWN}|{_DOWN_RATE}", word) else 0
 
 
 def _signed(sign: int, value: Decimal | None) -> Decimal | None:
@@ -136,7 +144,9 @@ def _numbers_after(text: str, pos: int, sign: int) -> tuple[int, Decimal | None,
     if m["unit"] == "%":
         return m.end(), None, None, _signed(sign, value)
     delta, unit, pos = _signed(sign, value), m["unit"], m.end()
-    g = re.compile(rf"\s*[，,]?\s*(?P<dir>{_UP}|{_DOWN})\s*(?P<num>{SIGNED})\s*%").match(text, pos)
+    g = re.compile(
+        rf"\s*[，,]?\s*(?P<dir>{_UP_RATE}|{_DOWN_RATE}|{_UP}|{_DOWN})\s*(?:为)?\s*(?P<num>{SIGNED})\s*%"
+    ).match(text, pos)
     if g:
         growth = _signed(_sign(g["dir"]), parse_number(g["num"]))
         pos = g.end()
@@ -199,6 +209,16 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
                 subject_after=(d.start("subj"), d.end("subj")),
             )
         )
+    for m in _PREVIOUS_THEN_DIRECTION.finditer(text):
+        # "本年预算数为 a 万元，上年预算数为 p 万元，增加 d 万元": the base is named before the change.
+        sign = _sign(m["dir"])
+        end, delta, unit, growth = _numbers_after(text, m.end(), sign)
+        if end > m.end() and not any(a.start <= m.start("dir") < a.end for a in out):
+            out.append(
+                _Anchor(
+                    m.start("dir"), end, _base_of(m["base"] or "预算", doc_kind), sign, delta, unit, growth
+                )
+            )
     for m in _VS_BUDGET.finditer(text):
         # No difference is printed here: the amounts are read with the subject (_budget_pair).
         out.append(_Anchor(m.start(), m.end(), "年初预算", _sign(m["dir"])))
@@ -273,6 +293,15 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
             rf"(?:预算安排|预算数为|支出决算为|决算数为)\s*(?P<num>{NUM})\s*(?P<unit>{UNIT})", chunk
         )
         head.amount, head.unit = (parse_number(cur["num"]), cur["unit"]) if cur else (None, None)
+    # "基本支出本年预算数为 a 万元，上年预算数为 p 万元，增加…": the name carries "本年预算数".
+    own = re.search(r"(?<=.)(?:本年|今年|当年|\d{4}\s*年)度?(?:预算|决算)数?$", head.subject)
+    if own:
+        head.subject = head.subject[: own.start()]
+    stated = re.search(
+        rf"上年度?(?:预算执行数|执行数|预算数|预算|决算数|决算)\s*为\s*(?P<num>{NUM})\s*(?:{UNIT})", chunk
+    )
+    if stated and head.previous is None:
+        head.previous = parse_number(stated["num"])
     return head
 
 
