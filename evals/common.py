@@ -27,13 +27,19 @@ LAYER_ORIGINS: dict[Layer, frozenset[str]] = {
 def item_origin(origin: str | dict[str, str] | None) -> str:
     """One origin for an item whose fields may have been filled by different layers.
 
-    An empty field map means no LLM touched it (the rules layer fills ``origin`` lazily).
-    Any ``conflict`` field makes the item a conflict; a mix of rule and llm fields is ``both``.
+    An empty field map means no LLM touched it (the rules layer fills ``origin`` lazily). The
+    item belongs to the layer that found it: the origin of its identifying field (``subject`` of a
+    change, ``name`` of a project) when recorded — an LLM that only split a rules-found change's
+    reasons does not make the change an LLM item (the reasons are scored with their own origins).
+    Otherwise any ``conflict`` field makes it a conflict, and a mix of rule and llm is ``both``.
     """
     if origin is None:
         return "rule"
     if isinstance(origin, str):
         return origin
+    for key in ("subject", "name"):
+        if key in origin:
+            return origin[key]
     values = set(origin.values())
     if not values:
         return "rule"

@@ -69,20 +69,21 @@ def _change_key(g: dict[str, Any]) -> str:
 
 
 def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement], layer: Layer = "merged"):
-    """Score changes and their reasons. Returns ``{family: Score}`` for the change families."""
-    pred = [p for p in pred if in_layer(item_origin(p.origin), layer)]
+    """Score changes and their reasons. Returns ``{family: Score}`` for the change families.
+
+    Changes are matched over every prediction, then counted for ``layer`` only if the layer
+    found them; reasons are counted by their own origin, so the LLM's split of a rules-found
+    change is scored for the LLM layer.
+    """
     out = {f: Score() for f in CHANGE_FAMILIES}
     matched, miss_g, miss_p = match_one_to_one(gold, pred, _change_sim, 0.8)
     for gi in miss_g:
-        g = gold[gi]
-        out["changes"].miss(_change_key(g), _change_summary(g), g.get("reason_text") or g["subject"])
-        for r in g.get("reasons", []):
-            for fam in ("reasons_exact", "reasons_normalised"):
-                out[fam].miss(f"{_change_key(g)} · reason", r["text"], r["text"])
+        _missed_change(out, gold[gi])
     for pi in miss_p:
         p = pred[pi]
         key = f"{p.section} · {p.code or p.subject}"
-        out["changes"].extra(key, _change_summary(p.model_dump()), item_origin(p.origin), p.provenance)
+        if in_layer(item_origin(p.origin), layer):
+            out["changes"].extra(key, _change_summary(p.model_dump()), item_origin(p.origin), p.provenance)
         for r in p.reasons:
             if in_layer(r.origin, layer):
                 for fam in ("reasons_exact", "reasons_normalised"):
@@ -90,21 +91,10 @@ def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement
     for gi, pi in matched:
         g, p = gold[gi], pred[pi]
         key = _change_key(g)
-        wrong = [f for f in CHANGE_VALUES if not _same(f, g.get(f), getattr(p, f))]
-        for f in CHANGE_VALUES:
-            out["changes"].field(f, f not in wrong)
-        out["changes"].field(
-            "reason_text", normalise_text(g.get("reason_text")) == normalise_text(p.reason_text)
-        )
-        if "previous_amount" in g:  # labelled only where the template prints it (Putuo)
-            out["changes"].field(
-                "previous_amount",
-                _same("previous_amount", g["previous_amount"], getattr(p, "previous_amount", None)),
-            )
-        if wrong:
-            out["changes"].wrong_fields(key, wrong, g, p, item_origin(p.origin), p.provenance)
+        if in_layer(item_origin(p.origin), layer):
+            _score_change_fields(out["changes"], key, g, p)
         else:
-            out["changes"].tp += 1
+            out["changes"].miss(key, _change_summary(g), g.get("reason_text") or g["subject"])
         reasons = [r for r in p.reasons if in_layer(r.origin, layer)]
         for fam, norm in (("reasons_exact", lambda s: s or ""), ("reasons_normalised", normalise_text)):
             _score_reasons(
@@ -117,6 +107,26 @@ def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement
                 out["reason_category"] if fam == "reasons_normalised" else None,
             )
     return out
+
+
+def _missed_change(out: dict[str, Score], g: dict[str, Any]) -> None:
+    out["changes"].miss(_change_key(g), _change_summary(g), g.get("reason_text") or g["subject"])
+    for r in g.get("reasons", []):
+        for fam in ("reasons_exact", "reasons_normalised"):
+            out[fam].miss(f"{_change_key(g)} · reason", r["text"], r["text"])
+
+
+def _score_change_fields(score: Score, key: str, g: dict[str, Any], p: ChangeStatement) -> None:
+    wrong = [f for f in CHANGE_VALUES if not _same(f, g.get(f), getattr(p, f))]
+    for f in CHANGE_VALUES:
+        score.field(f, f not in wrong)
+    score.field("reason_text", normalise_text(g.get("reason_text")) == normalise_text(p.reason_text))
+    if "previous_amount" in g:  # labelled only where the template prints it (Putuo)
+        score.field("previous_amount", _same("previous_amount", g["previous_amount"], p.previous_amount))
+    if wrong:
+        score.wrong_fields(key, wrong, g, p, item_origin(p.origin), p.provenance)
+    else:
+        score.tp += 1
 
 
 def _score_reasons(score, key, gold, pred, change, norm, categories) -> None:

@@ -145,9 +145,13 @@ def test_layers_split_by_origin():
     assert score_changes(GOLD_CHANGES, [rule, llm], "rules")["changes"].tp == 1
     assert score_changes(GOLD_CHANGES, [rule, llm], "llm")["changes"].tp == 1
     assert score_changes(GOLD_CHANGES, [rule, llm], "merged")["changes"].tp == 2
-    # A change both layers filled counts for each of them.
+    # A change the rules found and the LLM only completed belongs to the rules layer; one both
+    # layers agree on (origin "both") counts for each of them.
     assert score_changes(GOLD_CHANGES, [both], "rules")["changes"].tp == 1
-    assert score_changes(GOLD_CHANGES, [both], "llm")["changes"].tp == 1
+    assert score_changes(GOLD_CHANGES, [both], "llm")["changes"].tp == 0
+    agreed = change(GOLD_CHANGES[1], origin={"subject": "both"})
+    assert score_changes(GOLD_CHANGES, [agreed], "rules")["changes"].tp == 1
+    assert score_changes(GOLD_CHANGES, [agreed], "llm")["changes"].tp == 1
 
 
 @pytest.mark.parametrize(
