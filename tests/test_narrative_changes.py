@@ -598,3 +598,63 @@ def test_what_it_is_used_for_is_not_a_reason():
         "budget",
     )
     assert c.reason_text is None
+
+
+@pytest.mark.parametrize(
+    ("fields"),
+    [
+        # The reason mentions a movement that is not the effect: last year's, a negation, austerity.
+        {"delta": Decimal("-5.00"), "reason_text": "上年一次性增加了设备购置项目，本年不再安排。"},
+        {"delta": Decimal("-5.00"), "reason_text": "严格控制一般性支出增长。"},
+        {"delta": Decimal("5.00"), "reason_text": "退休人员减少，在职人员补录。"},
+        {"status": "unchanged", "reason_text": "严控“三公”经费增长。"},
+        {"status": "unchanged", "reason_text": "接待任务未增加。"},
+    ],
+)
+def test_reason_direction_words_that_are_not_the_effect_are_not_reported(fields):
+    assert check_changes([_statement(**fields)], [], "budget", 2026) == []
+
+
+def test_a_final_account_compares_with_its_own_years_budget():
+    own_budget = _statement(
+        statement_text="一般公共预算财政拨款支出决算2940.05万元，比2024年度预算减少10.00万元，主要原因是项目调整。",
+        reason_text="项目调整。",
+        delta=Decimal("-10.00"),
+        base="年初预算",
+    )
+    reason_names_a_year = _statement(
+        statement_text="公务接待费1.00万元，比2025年预算持平，原因是较2026年预算口径一致。",
+        reason_text="较2026年预算口径一致。",
+        status="unchanged",
+    )
+    assert check_changes([own_budget], [], "final_accounts", 2024) == []
+    assert check_changes([reason_names_a_year], [], "budget", 2026) == []
+
+
+def test_only_fiscal_totals_are_checked_against_the_fiscal_summary(narrative_inputs):
+    _, tables, kind = narrative_inputs(EXAMPLES / "001_6d2149f5b3f07333.txt")
+    # Income-side parts and transfers are not what the 支出总计 row states (996.43 in 表4).
+    parts = [
+        _statement(
+            section="fiscal",
+            subject="一般公共预算拨款",
+            amount=Decimal("909.43"),
+            amount_wan=Decimal("909.43"),
+        ),
+        _statement(
+            section="fiscal",
+            subject="上级一般公共预算安排的转移支付资金",
+            amount=Decimal("87.00"),
+            amount_wan=Decimal("87.00"),
+        ),
+    ]
+    assert check_changes(parts, tables, kind) == []
+    total = _statement(
+        section="fiscal", subject="财政拨款支出预算", amount=Decimal("990.00"), amount_wan=Decimal("990.00")
+    )
+    [finding] = check_changes([total], tables, kind)
+    assert (finding.check, finding.expected, finding.actual) == (
+        "narrative_vs_table",
+        Decimal("996.43"),
+        Decimal("990.00"),
+    )

@@ -31,17 +31,25 @@ class _TableParser(HTMLParser):
 
     def feed_text(self, text: str) -> None:
         pos = 0
-        for line in text.splitlines(keepends=True):
+        for line in text.split("\n"):  # HTMLParser.getpos() counts "\n" only
             self._line_offsets.append(pos)
-            pos += len(line)
+            pos += len(line) + 1
         self.feed(text)
         self.close()
+        self._close_cell()
 
     def _offset(self) -> int:
         line, col = self.getpos()
         return self._line_offsets[line - 1] + col if self._line_offsets else col
 
+    def _close_cell(self) -> None:
+        if self._cell is not None:
+            self.rows[-1][1].append(("".join(self._cell), *self._span))
+            self._cell = None
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("tr", "td", "th", "table"):
+            self._close_cell()  # HTML lets </td> and </tr> be omitted
         if tag == "tr":
             self.rows.append((self._offset(), []))
         elif tag in ("td", "th"):
@@ -54,9 +62,8 @@ class _TableParser(HTMLParser):
             self._cell.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1][1].append(("".join(self._cell), *self._span))
-            self._cell = None
+        if tag in ("td", "th", "tr", "table"):
+            self._close_cell()
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:

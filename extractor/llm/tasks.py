@@ -180,9 +180,10 @@ def indicators(
             continue
         ctx.usage.grounded += 1
         row = {"value": table_text[value[0] : value[1]] if value else None}
-        for field in _ROW_FIELDS:  # the row's other columns, each kept only if printed in the row
+        # The row's other columns follow its name; each is kept only if printed there.
+        for field in _ROW_FIELDS:
             printed = getattr(item, field)
-            span = grounder.find(printed, prev, nxt) if printed else None
+            span = grounder.find(printed, name[0], nxt) if printed else None
             if printed and span is None:
                 ctx.usage.ungrounded_dropped += 1
             row[field] = table_text[span[0] : span[1]] if span else None

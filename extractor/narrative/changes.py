@@ -103,7 +103,9 @@ def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
     raw = re.sub(r"\s+", "", raw)
     if "执行" in raw:
         return "上年预算执行数"
-    if "年初预算" in raw or (doc_kind == "final_accounts" and raw in ("预算", "预算数")):
+    if "年初预算" in raw or (
+        doc_kind == "final_accounts" and re.fullmatch(r"(?:\d{4}年度?)?(?:当年)?预算数?", raw)
+    ):
         return "年初预算"  # 决算: "决算数与预算数基本持平" compares with the 年初预算
     if "决算" in raw:
         return "上年决算"
@@ -215,9 +217,7 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
         end, delta, unit, growth = _numbers_after(text, m.end(), sign)
         if end > m.end() and not any(a.start <= m.start("dir") < a.end for a in out):
             out.append(
-                _Anchor(
-                    m.start("dir"), end, _base_of(m["base"] or "预算", doc_kind), sign, delta, unit, growth
-                )
+                _Anchor(m.start("dir"), end, _base_of(m["base"] or "", doc_kind), sign, delta, unit, growth)
             )
     for m in _VS_BUDGET.finditer(text):
         # No difference is printed here: the amounts are read with the subject (_budget_pair).
@@ -298,9 +298,10 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
     if own:
         head.subject = head.subject[: own.start()]
     stated = re.search(
-        rf"上年度?(?:预算执行数|执行数|预算数|预算|决算数|决算)\s*为\s*(?P<num>{NUM})\s*(?:{UNIT})", chunk
+        rf"上年度?(?:预算执行数|执行数|预算数|预算|决算数|决算)\s*为\s*(?P<num>{NUM})\s*(?P<unit>{UNIT})",
+        chunk,
     )
-    if stated and head.previous is None:
+    if stated and head.previous is None and stated["unit"] == head.unit:
         head.previous = parse_number(stated["num"])
     return head
 

@@ -191,7 +191,9 @@ _THREE_PUBLIC = [
 ]
 
 
-def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, str, Decimal | None] | None:
+def _table_value(
+    c: ChangeStatement, tables: list[Table], doc_kind: str | None = None
+) -> tuple[Table, Row, str, Decimal | None] | None:
     """The table cell stating the same amount as ``c``, if the document has one."""
     kind = c.subject_kind
     if kind == "functional_item" and c.code:
@@ -224,7 +226,7 @@ def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, s
         column = "basic" if kind == "basic_expenditure" else "project"
         return (t, row, column, _cell_wan(t, row, column)) if t and row else None
     if c.section == "fiscal":
-        return _fiscal_value(c, tables)
+        return _fiscal_value(c, tables, doc_kind)
     if kind in ("three_public_total", "three_public_item", "admin_operation"):
         t = _table(tables, TableKind.three_public)
         if t is None:
@@ -246,32 +248,44 @@ def _table_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, s
     return None
 
 
-# 财政拨款 statements and the column of the 财政拨款收支总表's 支出总计 row that states the same.
+# 财政拨款 expenditure statements and the column of the 财政拨款收支总表's 支出总计 row that states
+# the same ("一般公共预算拨款支出预算" → general_public_budget, "财政拨款支出预算" → total).
 _FISCAL_COLUMNS = [
-    (r"一般公共预算", "general_public_budget"),
-    (r"政府性基金", "government_fund"),
-    (r"国有资本经营", "state_capital"),
-    (r"财政拨款", "total"),
+    (r"^一般公共预算", "general_public_budget"),
+    (r"^政府性基金", "government_fund"),
+    (r"^国有资本经营", "state_capital"),
+    (r"^财政拨款", "total"),
 ]
 
 
-def _fiscal_value(c: ChangeStatement, tables: list[Table]) -> tuple[Table, Row, str, Decimal | None] | None:
-    """The 财政拨款收支总表 cell for a 财政拨款 total statement ("财政拨款收入支出总计", "一般公共
-    预算拨款支出预算", …): the expenditure side's 总计 row."""
+def _fiscal_value(
+    c: ChangeStatement, tables: list[Table], doc_kind: str | None
+) -> tuple[Table, Row, str, Decimal | None] | None:
+    """The 财政拨款收支总表 cell for a 财政拨款 total statement, or None when the statement is
+    not one the 支出总计 row states: carry-overs and transfers, income-side parts, and in a 决算
+    anything but the 总计 itself (its 本年 figures exclude the 结转和结余 the 总计 includes)."""
+    subject = c.subject
+    if re.search(r"结转|结余|上级|转移支付", subject):
+        return None
+    grand_total = bool(re.search(r"总计|收支总", subject))
+    if doc_kind == "final_accounts" and not grand_total:
+        return None
+    if not grand_total and "支出" not in subject:
+        return None
     t = _table(tables, TableKind.fiscal_summary)
     if t is None:
         return None
     row = next(
         (r for r in t.rows if r.section == "expenditure" and re.fullmatch(r"(?:支出)?总计", r.label)), None
     )
-    column = next((col for pattern, col in _FISCAL_COLUMNS if re.search(pattern, c.subject)), None)
+    column = next((col for pattern, col in _FISCAL_COLUMNS if re.search(pattern, subject)), None)
     if row is None or column is None or not any(col.column_id == column for col in t.columns):
         return None
     return t, row, column, _cell_wan(t, row, column)
 
 
-def _table_findings(c: ChangeStatement, tables: list[Table]) -> Finding | None:
-    hit = _table_value(c, tables)
+def _table_findings(c: ChangeStatement, tables: list[Table], doc_kind: str | None = None) -> Finding | None:
+    hit = _table_value(c, tables, doc_kind)
     if hit is None:
         return None
     table, row, column, value = hit
@@ -389,22 +403,38 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     return [f for f in out if f is not None]
 
 
-_UP_WORDS = re.compile(r"增加|增长|提高|上升|增多")
-_DOWN_WORDS = re.compile(r"减少|下降|降低|减支|缩减|调减")
+_UP, _DOWN = "增加|增长|提高|上升|增多", "减少|下降|降低|减支|缩减|调减"
+# The effect a reason states: the whole reason is one short clause ending in a direction
+# ("宣传事务经费增加。"), or a causal phrase leads to one ("…等原因减少支付"). Direction words
+# elsewhere (a negation "未增加", "控制…增长", last year's change) are not the effect.
+_SHORT_EFFECT = re.compile(rf"^[^，,；;。]{{0,30}}?(?P<dir>{_UP}|{_DOWN})了?[。；;]?$")
+_CAUSED_EFFECT = re.compile(
+    rf"(?:等原因|导致|致使|从而|因此)\s*(?:经费|支出|费用|资金)?\s*(?P<dir>{_UP}|{_DOWN})"
+)
+_NOT_AN_EFFECT = re.compile(r"未|没有|不|无|控制|严控|上年|去年")
+
+
+def _stated_effect(reason: str) -> int:
+    """+1 / −1 when the reason states which way the amount moved, else 0."""
+    m = _SHORT_EFFECT.search(reason) or _CAUSED_EFFECT.search(reason)
+    if m is None or _NOT_AN_EFFECT.search(reason[max(0, m.start("dir") - 6) : m.start("dir")]):
+        return 0
+    if _SHORT_EFFECT.search(reason) and _NOT_AN_EFFECT.search(reason):
+        return 0
+    return 1 if re.fullmatch(_UP, m["dir"]) else -1
 
 
 def _reason_direction_finding(c: ChangeStatement) -> Finding | None:
-    """A reason that explains the opposite movement: only "增加" words for a decrease, only
-    "减少" words for an increase, or either for a statement that says 持平."""
+    """A reason whose stated effect is the opposite movement (or any movement for 持平)."""
     if not c.reason_text or c.base == "年初预算":
         return None
-    up, down = bool(_UP_WORDS.search(c.reason_text)), bool(_DOWN_WORDS.search(c.reason_text))
-    if up == down:
-        return None  # no direction word, or both: nothing to contradict
+    effect = _stated_effect(c.reason_text.strip())
+    if effect == 0:
+        return None
     moved = c.delta if c.delta is not None else c.growth_percent
     if c.status == "unchanged":
         said = "持平"
-    elif moved is not None and moved != 0 and (moved > 0) != up:
+    elif moved is not None and moved != 0 and (moved > 0) != (effect > 0):
         said = f"{'增加' if moved > 0 else '减少'} {abs(moved)}{'%' if c.delta is None else ' ' + c.unit}"
     else:
         return None
@@ -412,8 +442,8 @@ def _reason_direction_finding(c: ChangeStatement) -> Finding | None:
         check="reason_inconsistency",
         severity="warning",
         rows=c.table_rows or [c.subject],
-        message=f"{c.subject}: the statement says {said}, but its reason speaks of "
-        f"{'an increase' if up else 'a decrease'}: “{c.reason_text}”",
+        message=f"{c.subject}: the statement says {said}, but its reason states "
+        f"{'an increase' if effect > 0 else 'a decrease'}: “{c.reason_text}”",
         provenance=c.provenance,
     )
 
@@ -422,10 +452,17 @@ _PRINTED_BASE_YEAR = re.compile(r"(?:比|较|与)\s*(20\d\d)\s*年\s*(?:度|当�
 
 
 def _base_year_finding(c: ChangeStatement, year: int | None, doc_kind: str | None) -> Finding | None:
-    """A budget for year N compared with "N年预算" (or later): the base must be an earlier year."""
-    comparison = c.statement_text.split("主要原因")[0]  # a reason may mention other years
+    """A budget for year N compared with "N年预算" (or later): the base must be an earlier year.
+    (A year-N 决算 compares with the N年预算 legitimately: that is its 年初预算.)"""
+    text = c.statement_text
+    cut = text.find(c.reason_text) if c.reason_text else -1
+    comparison = re.split(r"主要原因|原因[是为]", text[:cut] if cut > 0 else text)[
+        0
+    ]  # a reason may name years
     m = _PRINTED_BASE_YEAR.search(comparison)
     if m is None or year is None or int(m[1]) < year:
+        return None
+    if doc_kind == "final_accounts" and int(m[1]) == year and "决算" not in m[0]:
         return None
     return Finding(
         check="wrong_year",
@@ -469,7 +506,7 @@ def check_changes(
             _amount_finding(c),
             _completion_finding(c),
             _direction_finding(c),
-            _table_findings(c, tables),
+            _table_findings(c, tables, doc_kind),
             _reason_direction_finding(c),
             _base_year_finding(c, year, doc_kind),
         ):
