@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from schemas.provenance import Provenance
@@ -187,7 +189,12 @@ def squash(text: str | None) -> str:
 
 
 def normalise_text(text: str | None) -> str:
-    """Comparable text: NFKC (full-width → half-width), whitespace removed, trailing 。；， dropped."""
+    """Comparable text: NFKC (full-width → half-width), whitespace removed, trailing 。；， dropped.
+
+    Not ``extractor.llm.grounding.fold`` (which also lower-cases and folds 。、 and quotes to
+    find a span in the source): a scorer compares with the gold's own rule, so that a change to
+    the extractor's matching cannot change what counts as equal here.
+    """
     s = squash(unicodedata.normalize("NFKC", text or ""))
     return s.rstrip(_TRAILING)
 
@@ -200,6 +207,10 @@ def normalise_doc_number(text: str | None) -> str:
 
     '乌高（新）党办发[2017]36 号' and '乌高（新）党办发〔2017〕36号' give the same key. Other
     brackets (an issuer's '（新）') are left as NFKC makes them on both sides.
+
+    Deliberately independent of ``extractor.narrative.policy_documents.normalise_doc_number``,
+    which fills the predicted ``doc_number_normalized``: matching with the extractor's own
+    normaliser would hide its bugs (two 文号 it wrongly folds together would count as a match).
     """
     s = squash(unicodedata.normalize("NFKC", text or ""))
     s = _YEAR_BRACKETS.sub(r"〔\1〕", s)
@@ -253,3 +264,8 @@ def match_one_to_one(
 def fmt(value: Any) -> str:
     """A value for a report line: Decimals as printed, None as '—'."""
     return "—" if value is None else str(value)
+
+
+def read_json(path: Path) -> Any:
+    """The parsed JSON file, or None when there is no such file (an optional fixture or manifest)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

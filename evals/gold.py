@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from evals.common import read_json
+from evals.table_scoring import CellKey, cells_of
 
 
 @dataclass
@@ -15,40 +18,34 @@ class GoldDoc:
 
     doc_id: str
     path: Path
-    tables: Path | None = None
+    # The numeric cells of tables.json (``table_scoring.gold_cells``), parsed once per eval.
+    cells: dict[CellKey, Decimal] | None = None
     indicators: dict[str, Any] | None = None
     narrative: dict[str, Any] | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
-    source: str | None = None
 
     @property
     def has_findings(self) -> bool:
         return self.narrative is not None or bool(self.findings)
 
 
-def _json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
 def load_gold(directory: Path) -> GoldDoc:
     """Read one fixture directory."""
-    tables = directory / "tables.json"
-    narrative = _json(directory / "narrative.json")
-    table_findings = _json(directory / "findings.json") or {}
+    tables = read_json(directory / "tables.json")
+    narrative = read_json(directory / "narrative.json")
+    table_findings = read_json(directory / "findings.json") or {}
     findings = list(table_findings.get("findings", []))
     # narrative.json's findings are free text (kind + message); they are scored by kind and by the
     # amounts their message cites (see findings_scoring).
     if narrative:
         findings += [dict(f, origin_file="narrative.json") for f in narrative.get("narrative_findings", [])]
-    source = (_json(tables) or {}).get("source") if tables.is_file() else None
     return GoldDoc(
         doc_id=directory.name,
         path=directory,
-        tables=tables if tables.is_file() else None,
-        indicators=_json(directory / "indicators.json"),
+        cells=None if tables is None else cells_of(tables),
+        indicators=read_json(directory / "indicators.json"),
         narrative=narrative,
         findings=findings,
-        source=source,
     )
 
 

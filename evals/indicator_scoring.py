@@ -23,7 +23,7 @@ def _gold_value(ind: dict[str, Any], name: str) -> Any:
     v = ind.get(name)
     if name in ("number", "weight"):
         return None if v is None else Decimal(str(v))
-    return squash(v) if name not in ("operator",) and v is not None else v
+    return squash(v) if name != "operator" and v is not None else v
 
 
 def _pred_value(ind: Indicator, name: str) -> Any:
@@ -71,9 +71,10 @@ def score_indicators(gold: dict[str, Any], tables: list[Table], layer: Layer = "
             score.extra(f"{project} · {p.level3}", f"{p.level3} {fmt(p.value_raw)}", p.origin, p.provenance)
         for gi, pi in matched:
             g, p = ginds[gi], pinds[pi]
-            wrong = [f for f in VALUES if _gold_value(g, f) != _pred_value(p, f)]
-            for f in VALUES + EXTRA_FIELDS:
-                score.field(f, _gold_value(g, f) == _pred_value(p, f))
+            same = {f: _gold_value(g, f) == _pred_value(p, f) for f in VALUES + EXTRA_FIELDS}
+            wrong = [f for f in VALUES if not same[f]]
+            for f, ok in same.items():
+                score.field(f, ok)
             if wrong:
                 score.wrong_fields(
                     f"{project} · {g['level3']}", wrong, g, p, p.origin, p.provenance, anchor=g["level3"]

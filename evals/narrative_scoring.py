@@ -110,10 +110,11 @@ def score_changes(gold: Sequence[dict[str, Any]], pred: Sequence[ChangeStatement
 
 
 def _missed_change(out: dict[str, Score], g: dict[str, Any]) -> None:
-    out["changes"].miss(_change_key(g), _change_summary(g), g.get("reason_text") or g["subject"])
+    key = _change_key(g)
+    out["changes"].miss(key, _change_summary(g), g.get("reason_text") or g["subject"])
     for r in g.get("reasons", []):
         for fam in ("reasons_exact", "reasons_normalised"):
-            out[fam].miss(f"{_change_key(g)} · reason", r["text"], r["text"])
+            out[fam].miss(f"{key} · reason", r["text"], r["text"])
 
 
 def _score_change_fields(score: Score, key: str, g: dict[str, Any], p: ChangeStatement) -> None:

@@ -303,18 +303,15 @@ def compare_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     da, db = _diff_ids(a), _diff_ids(b)
     regressions = [db[k] for k in db if k not in da]  # wrong in B, was right in A
     fixes = [da[k] for k in da if k not in db]
+    gold_a, gold_b = ({d["gold"] for d in r["documents"]} for r in (a, b))
     return {
         "a": a["meta"],
         "b": b["meta"],
         "scores": scores,
         "regressions": regressions,
         "fixes": fixes,
-        "documents_only_in_a": sorted(
-            {d["gold"] for d in a["documents"]} - {d["gold"] for d in b["documents"]}
-        ),
-        "documents_only_in_b": sorted(
-            {d["gold"] for d in b["documents"]} - {d["gold"] for d in a["documents"]}
-        ),
+        "documents_only_in_a": sorted(gold_a - gold_b),
+        "documents_only_in_b": sorted(gold_b - gold_a),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from evals.common import squash
+from evals.common import read_json, squash
 from schemas import BudgetDocument
 from schemas.provenance import Provenance
 
@@ -35,10 +35,7 @@ def load_run(path: Path) -> Run:
     Files that are not documents (tidy CSVs, reports, a manifest) are skipped; a JSON that looks
     like a document but does not validate is listed in ``skipped``.
     """
-    run = Run(path=path)
-    manifest = path / "manifest.json"
-    if manifest.is_file():
-        run.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+    run = Run(path=path, manifest=read_json(path / "manifest.json"))
     for f in sorted(path.rglob("*.json")):
         if f.name in _SKIP_NAMES:
             continue
@@ -81,11 +78,12 @@ def run_metadata(run: Run) -> dict[str, Any]:
     run_time = next((m[k] for k in _RUNTIME_KEYS if m.get(k) is not None), None)
     if run_time is None and m.get("started") and m.get("finished"):
         run_time = f"{m['started']} → {m['finished']}"
+    head = git_commit()
     return {
         "run": str(run.path),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": m.get("git_commit") or m.get("commit") or git_commit(),
-        "eval_git_commit": git_commit(),
+        "git_commit": m.get("git_commit") or m.get("commit") or head,
+        "eval_git_commit": head,
         "model": models or None,
         "prompt_versions": prompts,
         "extractor_versions": sorted({d.meta.extractor_version for d in run.docs.values()}),
@@ -122,6 +120,8 @@ class Sources:
         self.width = width
         self.enabled = enabled
         self._pages: dict[str, list[str] | None] = {}
+        # Per file and page: the whitespace-free text and, per its character, the printed offset.
+        self._squashed: dict[str, list[tuple[str, list[int]]]] = {}
 
     def _resolve(self, name: str) -> Path | None:
         p = Path(name)
@@ -169,15 +169,16 @@ class Sources:
         key = squash(anchor)[:24]
         if not pages or not key:
             return None
-        if page is not None:
-            pages = pages[page - 1 : page]
-        for text in pages:
+        if name not in self._squashed:
+            self._squashed[name] = [_squash_with_positions(text) for text in pages]
+        indices = range(len(pages)) if page is None else range(len(pages))[page - 1 : page]
+        for i in indices:
             # Search the whitespace-free text, then map back to the printed positions.
-            positions = [i for i, ch in enumerate(text) if not ch.isspace()]
-            hit = "".join(text[i] for i in positions).find(key)
+            flat, positions = self._squashed[name][i]
+            hit = flat.find(key)
             if hit >= 0:
                 return self._window(
-                    text, positions[hit], positions[min(hit + len(key), len(positions)) - 1] + 1
+                    pages[i], positions[hit], positions[min(hit + len(key), len(positions)) - 1] + 1
                 )
         return None
 
@@ -192,3 +193,9 @@ class Sources:
             + text[end:b]
             + ("…" if b < len(text) else "")
         )
+
+
+def _squash_with_positions(text: str) -> tuple[str, list[int]]:
+    """``text`` without whitespace, and the offset in ``text`` of each character kept."""
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    return "".join(text[i] for i in positions), positions

@@ -11,7 +11,7 @@ from evals.gold import GoldDoc
 from evals.indicator_scoring import score_indicators
 from evals.narrative_scoring import FAMILIES as NARRATIVE_FAMILIES
 from evals.narrative_scoring import score_narrative
-from evals.table_scoring import gold_cells, predicted_cell_provenance, predicted_cells, score_cells
+from evals.table_scoring import predicted_cell_provenance, predicted_cells, score_cells
 from schemas import BudgetDocument
 
 FAMILIES = ("cells", "indicators", *NARRATIVE_FAMILIES, "findings")
@@ -26,8 +26,6 @@ OVERALL = (
     "allocations",
     "findings",
 )
-# Families only the rules layer fills today (numbers of the grids, validation findings).
-RULES_ONLY = ("cells", "findings")
 
 
 def _cell_key(key: tuple) -> str:
@@ -38,8 +36,8 @@ def _cell_key(key: tuple) -> str:
 
 def score_cells_family(doc: BudgetDocument, gold: GoldDoc) -> Score:
     """Numeric cells via ``table_scoring``, as a ``Score`` with provenance on each difference."""
-    assert gold.tables is not None
-    result = score_cells(predicted_cells(doc), gold_cells(gold.tables))
+    assert gold.cells is not None
+    result = score_cells(predicted_cells(doc), gold.cells)
     where = predicted_cell_provenance(doc)
     score = Score(tp=result.tp)
     score.diffs += [Diff("miss", _cell_key(k), gold=str(v), anchor=str(v)) for k, v in result.missing]
@@ -58,7 +56,7 @@ def score_document(doc: BudgetDocument, gold: GoldDoc, layer: Layer = "merged") 
     """Every labelled family of one document. Families the gold does not label are left out, and
     so are the rules-only families (cells, findings) from the LLM layer's score."""
     out: dict[str, Score] = {}
-    if gold.tables is not None and layer != "llm":
+    if gold.cells is not None and layer != "llm":
         out["cells"] = score_cells_family(doc, gold)
     if gold.indicators is not None:
         out["indicators"] = score_indicators(gold.indicators, doc.tables, layer)

@@ -43,7 +43,11 @@ def _with_occurrence(items: list[tuple[tuple[str, str, str, str], str, V]]) -> d
 
 def gold_cells(path: Path) -> dict[CellKey, Decimal]:
     """Every labelled non-empty numeric cell of a ``tables.json`` gold file."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    return cells_of(json.loads(path.read_text(encoding="utf-8")))
+
+
+def cells_of(data: dict[str, Any]) -> dict[CellKey, Decimal]:
+    """``gold_cells`` of an already parsed ``tables.json``."""
     items = []
     for table in data["tables"]:
         if table["kind"].endswith("performance"):

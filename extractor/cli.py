@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from extractor.errors import ExtractionError
-from extractor.export import atomic_write_text, json_schema, write_outputs
+from extractor.export import atomic_write_text, fact_count, json_schema, write_outputs
 from extractor.llm.options import add_llm_arguments, client_from_settings, settings_from_args
 from extractor.pipeline import doc_id_for, extract
 from schemas import BudgetDocument
@@ -63,7 +63,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             continue
         docs.append(doc)
         sev = Counter(f.severity for f in doc.findings)
-        n_cells = sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None)
+        n_cells = fact_count(doc)
         usage = doc.narrative.llm.usage
         llm_note = f", LLM {usage.calls} calls/{usage.cache_hits} cached" if doc.narrative.llm.enabled else ""
         print(

@@ -77,7 +77,7 @@ def document_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
         "source_format": m.source_format,
         "page_count": m.page_count,
         "tables": len(doc.tables),
-        "facts": sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None),
+        "facts": fact_count(doc),
         "changes": len(doc.narrative.changes),
         "projects": len(doc.narrative.projects),
         "indicators": sum(len(t.indicators) for t in doc.tables),
@@ -90,6 +90,11 @@ def document_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
         "extractor_version": m.extractor_version,
         "source_file": m.source_file,
     }
+
+
+def fact_count(doc: BudgetDocument) -> int:
+    """The number of non-empty numeric cells (the rows ``fact_rows`` yields)."""
+    return sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None)
 
 
 def fact_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from extractor.columns import header_key
 from extractor.labels import clean_cell
-from extractor.money import parse_number
+from extractor.money import is_number, parse_number
 from schemas import Indicator, PerformanceHeader, Provenance, SourceLine
 
 _OPERATOR = re.compile(
@@ -144,10 +144,6 @@ _TEXT_FIELDS = ("level3", "value_raw", "basis", "last_year_value", "scoring_rule
 _CLOSERS = {")": "(", "）": "（"}
 
 
-def _is_number(text: str | None) -> bool:
-    return _decimal(text) is not None
-
-
 def _is_continuation(
     fields: dict[str, str], columns: dict[int, str], prev: Indicator, line: SourceLine
 ) -> bool:
@@ -163,7 +159,7 @@ def _is_continuation(
     if not any(fields.get(f) for f in _TEXT_FIELDS):
         return False
     if "weight" in columns.values():
-        if _is_number(fields.get("weight")):
+        if is_number(fields.get("weight", "")):
             return False
     elif fields.get("level3"):
         return False  # without a 分值权重 column a named row cannot be told from a new indicator
@@ -198,7 +194,7 @@ def _rejoin(prev: Indicator, fields: dict[str, str]) -> Indicator:
         joined = _join_fragment(getattr(prev, name), fields.get(name, ""))
         if joined != getattr(prev, name):
             update[name] = joined
-    if prev.weight is None and _is_number(fields.get("weight")):
+    if prev.weight is None and is_number(fields.get("weight", "")):
         update["weight"] = _decimal(fields.get("weight"))
     if "value_raw" in update:
         op, number, unit = parse_target(str(update["value_raw"]))
@@ -211,10 +207,10 @@ def _unshift(cells: list[str], columns: dict[int, str]) -> list[str]:
     the end): its 分值权重 column holds text while the cell k to the left holds the number. Shift it
     back right by the smallest such k."""
     weight = next((i for i, name in columns.items() if name == "weight"), None)
-    if weight is None or weight >= len(cells) or _is_number(cells[weight]) or not cells[weight]:
+    if weight is None or weight >= len(cells) or is_number(cells[weight]) or not cells[weight]:
         return cells
     for k in range(1, weight):
-        if not any(cells[-k:]) and _is_number(cells[weight - k]):
+        if not any(cells[-k:]) and is_number(cells[weight - k]):
             return [""] * k + cells[:-k]
     return cells
 

@@ -24,6 +24,11 @@ def row_ref(row: Row) -> str:
     return f"{row.section}:{ref}" if row.section else ref
 
 
+def _severity(diff: Decimal, n_terms: int) -> str:
+    """A difference of at most one cent per summed term is rounding; more is material."""
+    return "rounding" if diff <= CENT * max(n_terms, 1) else "material"
+
+
 def _compare(
     check: str,
     tables: list[str],
@@ -38,10 +43,9 @@ def _compare(
     diff = abs(expected - actual)
     if diff == 0:
         return None
-    severity = "rounding" if diff <= CENT * max(n_terms, 1) else "material"
     return Finding(
         check=check,
-        severity=severity,
+        severity=_severity(diff, n_terms),
         tables=tables,
         rows=rows,
         column=column,
@@ -235,7 +239,7 @@ def check_summary_halves(table: Table) -> list[Finding]:
             out.append(
                 Finding(
                     check="budget_balance",
-                    severity="material" if abs(a - b) > CENT else "rounding",
+                    severity=_severity(abs(a - b), 1),
                     tables=[ref],
                     rows=[row_ref(grand_in), row_ref(grand_out)],
                     column=col,
@@ -353,10 +357,9 @@ def check_cross_tables(tables: list[Table], doc_kind: str | None = None) -> list
 
 
 def _cross(ta: Table, tb: Table, ra: Row, rb: Row, column: str, a: Decimal, b: Decimal, what: str) -> Finding:
-    diff = abs(a - b)
     return Finding(
         check="cross_table",
-        severity="rounding" if diff <= CENT else "material",
+        severity=_severity(abs(a - b), 1),
         tables=[table_ref(ta), table_ref(tb)],
         rows=[row_ref(ra), row_ref(rb)],
         column=column,
@@ -421,12 +424,8 @@ def check_economic_vs_functional(tables: list[Table]) -> list[Finding]:
         econ = _money_cell(econ_row, econ_col) if econ_row else None
         if econ_row is None or econ is None:
             continue
-        terms = []
-        for code in func_codes:
-            row = _unique_row(gp, code)
-            cell = _money_cell(row, "basic") if row else None
-            if row is not None and cell is not None:
-                terms.append((row, cell))
+        functional = (_unique_row(gp, code) for code in func_codes)
+        terms = [(row, cell) for row in functional if row and (cell := _money_cell(row, "basic"))]
         if not terms:
             continue
         diff = abs(econ[1] - sum((c[1] for _, c in terms), Decimal(0)))
@@ -439,7 +438,7 @@ def check_economic_vs_functional(tables: list[Table]) -> list[Finding]:
         out.append(
             Finding(
                 check="cross_table",
-                severity="rounding" if diff <= CENT * len(terms) else "material",
+                severity=_severity(diff, len(terms)),
                 tables=[table_ref(basic), table_ref(gp)],
                 rows=[row_ref(econ_row), *(row_ref(r) for r, _ in terms)],
                 column=econ_col,

@@ -21,15 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import pdfplumber
+# The sibling script (run as `python scripts/bench_corpus.py`, scripts/ is on sys.path).
+from bench_pdf import DEFAULT as PDFS
+from bench_pdf import ROOT, bare_tables
 
 from extractor.corpus import RunSettings, run_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXTS = sorted((ROOT / "examples").glob("*.txt"))
-PDFS = sorted((ROOT / "examples").glob("*.pdf")) + sorted(
-    (ROOT.parent / "shared" / "corpus" / "putuo").glob("*.pdf")
-)
 _CENTS = re.compile(r"(\d+\.)(\d\d)\b")
 
 
@@ -50,12 +48,7 @@ def build_corpus(folder: Path, docs: int, pdf_share: float, seed: int = 0) -> No
 
 def bare_pass(pdfs: list[Path]) -> tuple[float, int]:
     start = time.perf_counter()
-    pages = 0
-    for path in pdfs:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_tables()
-            pages += len(pdf.pages)
+    pages = sum(bare_tables(path) for path in pdfs)
     return time.perf_counter() - start, pages
 
 

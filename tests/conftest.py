@@ -13,40 +13,50 @@ SEEDS = ["001_6d2149f5b3f07333", "002_e70514054a2d30bc"]
 
 
 @pytest.fixture(scope="session")
-def extracted():
-    """Extract each example once per test session (PDF extraction takes seconds)."""
-    from extractor import extract
+def ingested():
+    """Ingest each file once per test session (PDF ingest takes seconds); the stages never modify
+    the ``SourceDocument``, so ``extracted`` and ``narrative_inputs`` share it."""
+    from extractor.ingest import ingest
 
     cache: dict[Path, object] = {}
 
     def get(path: Path):
         if path not in cache:
-            cache[path] = extract(path)
+            cache[path] = ingest(path)
         return cache[path]
 
     return get
 
 
 @pytest.fixture(scope="session")
-def narrative_inputs():
-    """(NarrativeText, tables, doc_kind) of a document, built once per test session."""
-    from extractor.ingest import ingest
+def extracted(ingested):
+    """Extract each example once per test session: ``extract(path)`` on the shared ingest."""
+    from extractor.pipeline import doc_id_for, extract_source
+
+    cache: dict[Path, object] = {}
+
+    def get(path: Path):
+        if path not in cache:
+            cache[path] = extract_source(ingested(path), doc_id_for(path))
+        return cache[path]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def narrative_inputs(ingested, extracted):
+    """(NarrativeText, tables, doc_kind) of a document, built once per test session from the
+    session's shared ingest and extraction."""
     from extractor.narrative.text import build_narrative_text
-    from extractor.pipeline import extract_source
     from extractor.segment import prose_lines, segment
 
     cache: dict[Path, tuple] = {}
 
     def get(path: Path):
         if path not in cache:
-            source = ingest(path)
-            doc = extract_source(source, path.stem)
-            seg = segment(source)
-            cache[path] = (
-                build_narrative_text(prose_lines(source, seg.regions)),
-                doc.tables,
-                doc.meta.doc_kind,
-            )
+            source, doc = ingested(path), extracted(path)
+            text = build_narrative_text(prose_lines(source, segment(source).regions))
+            cache[path] = (text, doc.tables, doc.meta.doc_kind)
         return cache[path]
 
     return get

@@ -131,15 +131,14 @@ def test_instructions_inside_the_document_are_only_data(tmp_path: Path) -> None:
     assert changes[0].reasons == rule  # the rules' result stands
 
 
-def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path) -> None:
+def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path, ingested, extracted) -> None:
     """A whole document with the LLM layer: rules' values kept, LLM items grounded and marked,
     the usage recorded, and a rerun answered from the cache with zero calls."""
     from extractor import extract
-    from extractor.ingest import ingest
     from extractor.llm.grounding import Grounder
 
     source = ROOT / "examples" / "002_e70514054a2d30bc.txt"
-    rules_only = extract(source)
+    rules_only = extracted(source)
     client = recorded_client(tmp_path / "cache")
     with replay.use_cassette("extract_002_txt.yaml"):
         doc = extract(source, llm=client)
@@ -153,7 +152,7 @@ def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path) -> None:
     assert [(c.subject, c.amount, c.delta, c.growth_percent) for c in doc.narrative.changes][
         : len(key)
     ] == key
-    source_text = Grounder("".join(line.text for line in ingest(source).lines))
+    source_text = Grounder("".join(line.text for line in ingested(source).lines))
     llm_reasons = [r for c in doc.narrative.changes for r in c.reasons if r.origin != "rule"]
     assert llm_reasons and all(source_text.find(r.text) is not None for r in llm_reasons)
     print(

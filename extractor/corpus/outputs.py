@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -129,46 +130,48 @@ def _typed_array(col: str, values: list[Any]):
     return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def _atomic_path(path: Path) -> tuple[Path, Path]:
+@contextmanager
+def _atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to; renamed onto ``path`` when the block succeeds,
+    removed either way, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    return Path(tmp), path
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_parquet(path: Path, table) -> None:
     import pyarrow.parquet as pq
 
-    tmp, final = _atomic_path(path)
-    try:
+    with _atomic_target(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
-    """Build the database beside its final name, then rename: readers never see half a file."""
+    """Build the database beside its final name, then rename it into place."""
     import duckdb
 
-    tmp, final = _atomic_path(path)
-    tmp.unlink()  # duckdb creates the file itself
-    try:
-        con = duckdb.connect(str(tmp))
+    with _atomic_target(path) as tmp:
+        tmp.unlink()  # duckdb creates the file itself
         try:
-            for name, arrow in tables.items():
-                con.register("_src", arrow)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
-                con.unregister("_src")
-            for name, sql in VIEWS.items():
-                con.execute(f"CREATE VIEW {name} AS {sql}")
-            con.execute("CHECKPOINT")
+            con = duckdb.connect(str(tmp))
+            try:
+                for name, arrow in tables.items():
+                    con.register("_src", arrow)
+                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
+                    con.unregister("_src")
+                for name, sql in VIEWS.items():
+                    con.execute(f"CREATE VIEW {name} AS {sql}")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
         finally:
-            con.close()
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
 
 
 def build_outputs(

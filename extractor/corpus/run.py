@@ -147,16 +147,17 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
 
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
     started_at = previous["started_at"] if previous else now()
+    commit = git_commit()  # asked once: for the session and both headers
     if todo:
         session = {
             "started_at": now(),
             "executor": s.executor,
             "workers": s.workers,
-            "git_commit": git_commit(),
+            "git_commit": commit,
             "documents": len(todo),
             **({"retry": sorted(retry)} if retry else {}),
         }
-        header = _header(s, input_dir, started_at, [*sessions, session])
+        header = _header(s, input_dir, started_at, [*sessions, session], commit)
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
         done.update(_extract(s, todo, journal, docs_dir))
@@ -190,7 +191,7 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     outputs = {**build_outputs(run_dir, docs, entries), "fingerprint": fp}
     models, used_prompts = llm_seen(entries)
     manifest = {
-        **_header(s, input_dir, started_at, sessions),
+        **_header(s, input_dir, started_at, sessions, commit),
         "status": "finished",
         "finished_at": sessions[-1].get("ended_at") if sessions else now(),
         "run_time_s": round(sum(x.get("seconds", 0) for x in sessions), 3),
@@ -230,7 +231,7 @@ def _check_doc_ids(journal: Journal, entries: dict[str, dict[str, Any]]) -> None
 
 
 def _header(
-    s: RunSettings, input_dir: Path, started_at: str, sessions: list[dict[str, Any]]
+    s: RunSettings, input_dir: Path, started_at: str, sessions: list[dict[str, Any]], commit: str | None
 ) -> dict[str, Any]:
     return {
         "format": MANIFEST_FORMAT,
@@ -238,7 +239,7 @@ def _header(
         "settings": s.result_settings(),
         "config": {"executor": s.executor, "workers": s.workers, **s.result_settings()},
         "versions": package_versions(),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "started_at": started_at,
         "sessions": sessions,
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.errors import ExtractionError
-from extractor.export import document_json
+from extractor.export import document_json, fact_count
 from extractor.llm.options import client_from_settings
 from extractor.pipeline import extract
 
@@ -111,7 +111,7 @@ def process_document(task: Task) -> Outcome:
         year=doc.meta.year,
         doc_kind=doc.meta.doc_kind,
         tables=len(doc.tables),
-        facts=sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.value is not None),
+        facts=fact_count(doc),
         findings=dict(sorted(severities.items())),
         llm={
             "status": doc.narrative.llm.status,

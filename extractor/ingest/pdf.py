@@ -116,16 +116,16 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     lines = cluster_objects(chars, "top", DEFAULT_Y_TOLERANCE)  # as pdfplumber's own first pass
     snap: dict[int, float] = {}
     anchor: list[dict] | None = None
+    a_top = a_bottom = 0.0  # the anchor's vertical extent
     for line in lines:
         top, bottom = min(c["top"] for c in line), max(c["bottom"] for c in line)
         if anchor is not None:
-            a_top, a_bottom = min(c["top"] for c in anchor), max(c["bottom"] for c in anchor)
             overlap = min(bottom, a_bottom) - max(top, a_top)
             # Compared with the anchor (first line of a group), never chained line to line.
             if overlap >= LINE_OVERLAP * min(bottom - top, a_bottom - a_top) and not _collide(anchor, line):
                 snap.update((id(c), a_top) for c in line)
                 continue
-        anchor = line
+        anchor, a_top, a_bottom = line, top, bottom
     return snap
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from extractor.errors import ExtractionError
 from extractor.ingest.html_table import parse_html_table
@@ -28,55 +29,71 @@ def read_text(path: Path) -> SourceDocument:
         raise ExtractionError(str(path), "no text (file is blank)")
     lines: list[SourceLine] = []
     warnings: list[str] = []
-    page = 1 if "\f" in text else None
-    offset, newlines = 0, 0
-    # Pieces end at "\n" and also before a form feed (a new page starts a new line of text), but
-    # line numbers count "\n" only, as an editor does: str.splitlines would count form feeds too.
-    raw_lines = [ln for ln in re.split(r"(?<=\n)|(?=\f)", text) if ln]
-    pipe_rows = _pipe_table_rows([r.rstrip("\r\n") for r in raw_lines])
+    pieces = _pieces(text)
+    pipe_rows = _pipe_table_rows([p.raw for p in pieces])
     i = 0
-    while i < len(raw_lines):
-        raw = raw_lines[i]
-        line_no, i = newlines + 1, i + 1
-        start, end = offset, offset + len(raw.rstrip("\r\n"))
-        offset, newlines = offset + len(raw), newlines + raw.count("\n")
-        if page is not None and "\f" in raw:
-            page += raw.count("\f")
-        body = raw.rstrip("\r\n").replace("\f", "")
+    while i < len(pieces):
+        p, i = pieces[i], i + 1
+        end = p.start + len(p.raw)
+        body = p.raw.replace("\f", "")
         table = _HTML_TABLE_START.search(body)
         if table is not None:
-            _text_line(lines, body[: table.start()], path, page, line_no, start, end)
+            _text_line(lines, body[: table.start()], path, p.page, p.line_no, p.start, end)
             # An HTML table may run over several lines: take them up to </table>. A line with
             # no tag at all ends an unclosed table, so the prose after it is not swallowed.
-            block, first_line, block_start = body[table.start() :], line_no, start + table.start()
-            first_page = page
-            while not _HTML_TABLE_END.search(block) and i < len(raw_lines) and _inside_table(raw_lines[i]):
-                raw = raw_lines[i]
-                line_no, i = newlines + 1, i + 1
-                offset, newlines = offset + len(raw), newlines + raw.count("\n")
-                if page is not None and "\f" in raw:
-                    page += raw.count("\f")
-                block += "\n" + raw.rstrip("\r\n")
+            block, last = body[table.start() :], p
+            while not _HTML_TABLE_END.search(block) and i < len(pieces) and _inside_table(pieces[i].raw):
+                last, i = pieces[i], i + 1
+                block += "\n" + last.raw
             if not _HTML_TABLE_END.search(block):
                 warnings.append(
-                    f"{path}: line {first_line}: <table> not closed; rows read up to line {line_no}"
+                    f"{path}: line {p.line_no}: <table> not closed; rows read up to line {last.line_no}"
                 )
-            lines.extend(_html_rows(block, path, first_page, first_line, block_start))
+            lines.extend(_html_rows(block, path, p.page, p.line_no, p.start + table.start()))
             continue
         if not body.strip():
             continue
-        prov = Provenance(file=str(path), page=page, line=line_no, char_start=start, char_end=end)
-        cells = _grid_cells(body, i - 1 in pipe_rows)
+        prov = Provenance(file=str(path), page=p.page, line=p.line_no, char_start=p.start, char_end=end)
+        cells = _grid_cells(body, pipe_rows.get(i - 1))
         if cells is not None:
             if cells:  # a markdown separator row (|---|---|) has no cells
                 lines.append(SourceLine(text=" ".join(c for c in cells if c), cells=cells, provenance=prov))
             continue
-        _text_line(lines, body, path, page, line_no, start, end)
+        _text_line(lines, body, path, p.page, p.line_no, p.start, end)
     # Consecutive table rows form one grid; mark where each grid starts.
     for prev, cur in zip([None, *lines], lines, strict=False):
         if cur.cells is not None and (prev is None or prev.cells is None):
             cur.grid_start = True
-    return SourceDocument(path=str(path), format="text", page_count=page, lines=lines, warnings=warnings)
+    page_count = pieces[-1].page  # the text is not blank, so there is a piece
+    return SourceDocument(
+        path=str(path), format="text", page_count=page_count, lines=lines, warnings=warnings
+    )
+
+
+class _Piece(NamedTuple):
+    """One line of the text: without its line end, where it starts, its line and page number."""
+
+    raw: str
+    line_no: int
+    start: int
+    page: int | None  # None when the text has no form feeds
+
+
+def _pieces(text: str) -> list[_Piece]:
+    """The text's lines. Pieces end at "\n" and also before a form feed (a new page starts a new
+    line of text), but line numbers count "\n" only, as an editor does: str.splitlines would
+    count form feeds too. A piece's page counts the form feeds up to and including its own."""
+    out: list[_Piece] = []
+    page = 1 if "\f" in text else None
+    offset, newlines = 0, 0
+    for raw in re.split(r"(?<=\n)|(?=\f)", text):
+        if not raw:
+            continue
+        if page is not None:
+            page += raw.count("\f")
+        out.append(_Piece(raw.rstrip("\r\n"), newlines + 1, offset, page))
+        offset, newlines = offset + len(raw), newlines + raw.count("\n")
+    return out
 
 
 def _text_line(
@@ -85,13 +102,20 @@ def _text_line(
     """Append a prose line (markdown heading and bullet marks and ``<b>`` markup removed)."""
     heading = bool(_HEADING.match(body))
     clean = _BULLET.sub("", _HEADING.sub("", body))
-    clean = re.sub(r"[ \u3000]+", " ", strip_markup(clean)).strip()
+    clean = _prose(clean)
     if clean:
         prov = Provenance(file=str(path), page=page, line=line_no, char_start=start, char_end=end)
         lines.append(SourceLine(text=clean, heading=heading, provenance=prov))
 
 
+def _prose(text: str) -> str:
+    """``text`` with ``<b>`` markup removed and runs of spaces collapsed."""
+    return _SPACES.sub(" ", strip_markup(text)).strip()
+
+
+_SPACES = re.compile(r"[ \u3000]+")
 _PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")  # "\|" is a pipe inside a cell
 _PIPE_SEPARATOR = re.compile(r"^\s*:?-+:?\s*$")
 _HTML_TABLE_START = re.compile(r"<table\b", re.IGNORECASE)
 _HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
@@ -106,38 +130,37 @@ def _pipe_cells(body: str) -> list[str] | None:
     m = _PIPE_ROW.match(body)
     if m is None or "|" not in m[1]:
         return None
-    return re.split(r"(?<!\\)\|", m[1])  # "\|" is a pipe inside a cell
+    return _PIPE_SPLIT.split(m[1])
 
 
-def _pipe_table_rows(raw_lines: list[str]) -> set[int]:
-    """Indices of markdown pipe-table lines: from the header above a |---| separator row to the
-    end of the run of "|…|" lines (a line that merely starts and ends with "|" is prose)."""
-    rows: set[int] = set()
-    run: list[int] = []
+def _pipe_table_rows(raw_lines: list[str]) -> dict[int, list[str]]:
+    """Markdown pipe-table lines by index, split into their cells: from the header above a |---|
+    separator row to the end of the run of "|…|" lines (a line that merely starts and ends with
+    "|" is prose)."""
+    rows: dict[int, list[str]] = {}
+    run: list[tuple[int, list[str]]] = []
     for i, body in enumerate([*raw_lines, ""]):
-        if _pipe_cells(body) is not None:
-            run.append(i)
+        parts = _pipe_cells(body)
+        if parts is not None:
+            run.append((i, parts))
             continue
-        separators = [
-            j for j in run if all(_PIPE_SEPARATOR.match(c) for c in _pipe_cells(raw_lines[j]) or [])
-        ]
-        if separators:  # the table starts at its header, the line above the first separator
-            rows.update(j for j in run if j >= separators[0] - 1)
+        first = next((j for j, cells in run if all(_PIPE_SEPARATOR.match(c) for c in cells)), None)
+        if first is not None:  # the table starts at its header, the line above the first separator
+            rows.update((j, cells) for j, cells in run if j >= first - 1)
         run = []
     return rows
 
 
-def _grid_cells(body: str, pipe_row: bool) -> list[str | None] | None:
-    """Cells of a tab-separated line or of a markdown pipe-table row; [] for a pipe separator
-    row; None for a line that is not a table row."""
+def _grid_cells(body: str, pipe_parts: list[str] | None) -> list[str | None] | None:
+    """Cells of a tab-separated line or of a markdown pipe-table row (``pipe_parts``, its split
+    cells, when it is one); [] for a pipe separator row; None for a line that is not a table row."""
     if "\t" in body:
         return [clean_cell(c) for c in body.split("\t")]
-    parts = _pipe_cells(body) if pipe_row else None
-    if parts is None:
+    if pipe_parts is None:
         return None
-    if all(_PIPE_SEPARATOR.match(p) for p in parts):
+    if all(_PIPE_SEPARATOR.match(p) for p in pipe_parts):
         return []
-    return [clean_cell(c.replace("\\|", "|")) for c in parts]
+    return [clean_cell(c.replace("\\|", "|")) for c in pipe_parts]
 
 
 def _html_rows(
@@ -156,7 +179,7 @@ def _html_rows(
     last_line = first_line + block.count("\n")
     page = page + block.count("\f") if page is not None else None
     more = _HTML_TABLE_START.search(after)
-    rest = re.sub(r"[ \u3000]+", " ", strip_markup(after[: more.start()] if more else after)).strip()
+    rest = _prose(after[: more.start()] if more else after)
     if rest:
         out.append(SourceLine(text=rest, provenance=Provenance(file=str(path), page=page, line=last_line)))
     if more:  # a second table on the same line

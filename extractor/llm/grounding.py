@@ -72,17 +72,22 @@ class Grounder:
 
         Leading/trailing punctuation of the needle is ignored, so "增长；" matches "增长。".
         """
+        return self.find_from(needle, (start,), end)
+
+    def find_from(
+        self, needle: str, starts: tuple[int, ...], end: int | None = None
+    ) -> tuple[int, int] | None:
+        """``find`` from each of ``starts`` in turn (the needle folded once): the first span found."""
         core = fold(needle).text.strip(_TRIM)
         if not core:
             return None
         f = self._folded
-        lo = _first_at_or_after(f.origin, start)
         hi = len(f.text) if end is None else _first_at_or_after(f.origin, end)
-        at = f.text.find(core, lo, hi)
-        if at < 0:
-            return None
-        last = at + len(core) - 1
-        return f.origin[at], f.origin[last] + 1
+        for start in starts:
+            at = f.text.find(core, _first_at_or_after(f.origin, start), hi)
+            if at >= 0:
+                return f.origin[at], f.origin[at + len(core) - 1] + 1
+        return None
 
 
 def _first_at_or_after(origin: list[int], offset: int) -> int:

@@ -15,7 +15,7 @@ from typing import get_args
 
 from extractor.llm.client import LlmClient
 from extractor.llm.grounding import Grounder
-from extractor.money import to_wan
+from extractor.money import UNIT_PATTERN, to_wan
 from extractor.narrative.text import NarrativeText
 from extractor.parse_performance import parse_target
 from schemas import ChangeStatement, Indicator, LlmUsage, PolicyDocument, Provenance, Reason
@@ -62,7 +62,7 @@ def locate_in_order(grounder: Grounder, texts: list[str | None]) -> list[tuple[i
         if text:
             # The next occurrence after the previous text's start; the same start (two items
             # read from one sentence); anywhere.
-            span = grounder.find(text, last + 1) or grounder.find(text, max(last, 0)) or grounder.find(text)
+            span = grounder.find_from(text, (last + 1, max(last, 0), 0))
         if span is not None:
             last = span[0]
         spans.append(span)
@@ -78,7 +78,7 @@ def _reason_windows(ctx: LlmContext, changes: list[ChangeStatement]) -> list[tup
             out.append(None)
             continue
         start = statement[0] if statement else 0
-        out.append(ctx.grounder.find(change.reason_text, start) or ctx.grounder.find(change.reason_text))
+        out.append(ctx.grounder.find_from(change.reason_text, (start, 0)))
     return out
 
 
@@ -141,9 +141,9 @@ def policy_documents(
         last = max(s[1] for s in (title_span, number_span) if s)
         docs.append(
             PolicyDocument(
-                title=_cut(ctx, title_span),
-                doc_number=_cut(ctx, number_span),
-                issuer=_cut(ctx, issuer_span),
+                title=_cut(ctx.text.text, title_span),
+                doc_number=_cut(ctx.text.text, number_span),
+                issuer=_cut(ctx.text.text, issuer_span),
                 origin="llm",
                 provenance=ctx.text.provenance(first, last),
             )
@@ -165,7 +165,7 @@ def indicators(
         return None
     grounder = Grounder(table_text)
     project_span = grounder.find(answer.project) if answer.project else None
-    project = table_text[project_span[0] : project_span[1]] if project_span else None
+    project = _cut(table_text, project_span)
     names = locate_in_order(grounder, [item.level3 for item in answer.indicators])
     starts = sorted({span[0] for span in names if span})
     out = []
@@ -179,14 +179,14 @@ def indicators(
             ctx.usage.ungrounded_dropped += 1
             continue
         ctx.usage.grounded += 1
-        row = {"value": table_text[value[0] : value[1]] if value else None}
+        row = {"value": _cut(table_text, value)}
         # The row's other columns follow its name; each is kept only if printed there.
         for field in _ROW_FIELDS:
             printed = getattr(item, field)
             span = grounder.find(printed, name[0], nxt) if printed else None
             if printed and span is None:
                 ctx.usage.ungrounded_dropped += 1
-            row[field] = table_text[span[0] : span[1]] if span else None
+            row[field] = _cut(table_text, span)
         out.append(_indicator(item, table_text[name[0] : name[1]], row, provenance))
     return project, out
 
@@ -251,8 +251,12 @@ class _Number:
 
 
 _NUMBER = re.compile(
-    r"(?P<dir>增加|增长|上升|减少|下降|降低)?\s*(?P<num>(?<![\d.])[-－]?\d[\d,]*(?:\.\d+)?(?![\d.]))\s*(?P<unit>亿元|千元|万元|元|%)?"
+    r"(?P<dir>增加|增长|上升|减少|下降|降低)?\s*(?P<num>(?<![\d.])[-－]?\d[\d,]*(?:\.\d+)?(?![\d.]))"
+    rf"\s*(?P<unit>{UNIT_PATTERN}|%)?"
 )
+
+
+_MONEY_UNITS: tuple[str, ...] = get_args(Unit)
 
 
 def _number_tokens(text: str) -> list[_Number]:
@@ -283,10 +287,9 @@ def _grounded_change(
     if subject is None:
         return None
     after = subject[0] - start
-    money = tuple(u for u in get_args(Unit))
     picked = {
-        "amount": _pick(tokens, item.amount, money, after),
-        "delta": _pick(tokens, item.delta, money, after),
+        "amount": _pick(tokens, item.amount, _MONEY_UNITS, after),
+        "delta": _pick(tokens, item.delta, _MONEY_UNITS, after),
         "growth_percent": _pick(tokens, item.growth_percent, ("%",), after),
     }
     printed = {"amount": item.amount, "delta": item.delta, "growth_percent": item.growth_percent}
@@ -307,20 +310,24 @@ def _grounded_change(
         growth_percent=growth.value if growth else None,
         status="changed",
         statement_text=ctx.text.text[start:end],
-        reason_text=ctx.text.text[reason[0] : reason[1]] if reason else None,
+        reason_text=_cut(ctx.text.text, reason),
         origin={k: "llm" for k in ("subject", "amount", "delta", "growth_percent", "reason_text")},
         provenance=ctx.text.provenance(subject[0], end),
     )
 
 
-def _cut(ctx: LlmContext, span: tuple[int, int] | None) -> str | None:
-    return ctx.text.text[span[0] : span[1]] if span else None
+def _cut(text: str, span: tuple[int, int] | None) -> str | None:
+    """The text at ``span``, or None."""
+    return text[span[0] : span[1]] if span else None
+
+
+_NOT_NUMBER = re.compile(r"[,，\s%万元亿千+]")  # separators, units and a plus sign around a printed number
 
 
 def _decimal(text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
-        return Decimal(re.sub(r"[,，\s%万元亿千+]", "", text).replace("－", "-"))
+        return Decimal(_NOT_NUMBER.sub("", text).replace("－", "-"))
     except InvalidOperation:
         return None

@@ -43,6 +43,14 @@ _ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*�
 # Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元", and in 决算
 # "其中：因公出国（境）费支出决算持平；公务接待费支出决算持平。"
 _BARE = re.compile(rf"(?P<dir>{_UP}|{_DOWN})\s*(?={SIGNED}\s*(?:{UNIT}))")
+# After a direction word: the printed change "d 万元" or "g%", then maybe "，增长 g%".
+_CHANGE_NUMBER = re.compile(rf"\s*(?P<num>{SIGNED})\s*(?P<unit>{UNIT}|%)")
+_GROWTH_AFTER = re.compile(
+    rf"\s*[，,]?\s*(?P<dir>{_UP_RATE}|{_DOWN_RATE}|{_UP}|{_DOWN})\s*(?:为)?\s*(?P<num>{SIGNED})\s*%"
+)
+# After "与 2023 年度相比，": the subject and its direction. In "收、支总计各增加 d 万元" the 各/均
+# belongs to neither.
+_SUBJECT_DIRECTION = re.compile(rf"(?P<subj>[^，。；]{{1,30}}?)(?:各|均)?(?P<dir>{_UP}|{_DOWN}|{_FLAT})")
 _BARE_FLAT = re.compile(
     r"(?:(?<=其中[:：])|(?<=[；;]))[^，,。；;：:\n与比较]{2,30}?(?P<dir>(?:基本)?持平)(?=[。；;])"
 )
@@ -56,7 +64,8 @@ _VS_BUDGET = re.compile(r"决算数?\s*(?P<dir>小于|低于|大于|高于|超�
 _BUDGET_PAIR = re.compile(
     rf"年初预算数?\s*为\s*(?P<prev>{NUM})\s*(?P<unit>{UNIT})[^。；;]{{0,30}}?决算数?\s*为\s*(?P<cur>{NUM})\s*(?P=unit)"
 )
-_AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{UNIT})")
+AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{UNIT})")
+"""A printed amount and its unit: "1,234.50 万元"."""
 _NOT_ARRANGED = re.compile(
     r"(?:^|(?<=[。；;\n]))(?P<subj>[^，。；;\n\d]{2,40}?)(?:均)?未安排[。；;]?(?=\n|$)"
 )
@@ -116,14 +125,15 @@ def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
     return None
 
 
+_UP_WORD = re.compile(f"{_UP}|{_UP_RATE}|大于|高于|超过")
+_DOWN_WORD = re.compile(f"{_DOWN}|{_DOWN_RATE}|小于|低于")
+
+
 def _sign(word: str) -> int:
-    if word in ("大于", "高于", "超过"):
+    """+1 for a word of increase (增加, 增幅, 大于 …), −1 for one of decrease, 0 otherwise (持平)."""
+    if _UP_WORD.fullmatch(word):
         return 1
-    if word in ("小于", "低于"):
-        return -1
-    if re.fullmatch(f"{_UP}|{_UP_RATE}", word):
-        return 1
-    return -1 if re.fullmatch(f"{_DOWN}|{_DOWN_RATE}", word) else 0
+    return -1 if _DOWN_WORD.fullmatch(word) else 0
 
 
 def _signed(sign: int, value: Decimal | None) -> Decimal | None:
@@ -138,21 +148,16 @@ def _signed(sign: int, value: Decimal | None) -> Decimal | None:
 
 def _numbers_after(text: str, pos: int, sign: int) -> tuple[int, Decimal | None, str | None, Decimal | None]:
     """After a direction word: "d 万元，增长 g%" or "g%". Returns (end, delta, unit, growth)."""
-    delta = unit = growth = None
-    m = re.compile(rf"\s*(?P<num>{SIGNED})\s*(?P<unit>{UNIT}|%)").match(text, pos)
+    m = _CHANGE_NUMBER.match(text, pos)
     if m is None:
         return pos, None, None, None
-    value = parse_number(m["num"])
+    value = _signed(sign, parse_number(m["num"]))
     if m["unit"] == "%":
-        return m.end(), None, None, _signed(sign, value)
-    delta, unit, pos = _signed(sign, value), m["unit"], m.end()
-    g = re.compile(
-        rf"\s*[，,]?\s*(?P<dir>{_UP_RATE}|{_DOWN_RATE}|{_UP}|{_DOWN})\s*(?:为)?\s*(?P<num>{SIGNED})\s*%"
-    ).match(text, pos)
-    if g:
-        growth = _signed(_sign(g["dir"]), parse_number(g["num"]))
-        pos = g.end()
-    return pos, delta, unit, growth
+        return m.end(), None, None, value
+    g = _GROWTH_AFTER.match(text, m.end())
+    if g is None:
+        return m.end(), value, m["unit"], None
+    return g.end(), value, m["unit"], _signed(_sign(g["dir"]), parse_number(g["num"]))
 
 
 def _starts_paragraph(text: str, i: int) -> bool:
@@ -191,10 +196,7 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
             continue  # "比上年增加 6 人": not a money comparison
         out.append(_Anchor(m.start(), end, _base_of(m["base"], doc_kind), sign, delta, unit, growth))
     for m in _ANCHOR_AFTER.finditer(text):
-        # "收、支总计各增加 d 万元": the 各/均 belongs to neither subject nor direction.
-        d = re.compile(rf"(?P<subj>[^，。；]{{1,30}}?)(?:各|均)?(?P<dir>{_UP}|{_DOWN}|{_FLAT})").match(
-            text, m.end()
-        )
+        d = _SUBJECT_DIRECTION.match(text, m.end())
         if d is None:
             continue
         sign = _sign(d["dir"])
@@ -203,7 +205,9 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
             _Anchor(
                 m.start(),
                 end,
-                _base_of(m["base"], doc_kind) if "预算" in m["base"] else _base_of("", doc_kind),
+                # The base names a year only ("与 2023 年度相比"): last year's figure of the
+                # document's kind (``_base_of`` would read a bare year in a 决算 as 年初预算).
+                _base_of("", doc_kind),
                 sign,
                 delta,
                 unit,
@@ -271,7 +275,7 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
     """Subject, amount and share printed in ``text[start:end]`` (the clause before a comparison)."""
     chunk = text[start:end]
     head = _Head(start=start, subject="")
-    amount = _AMOUNT.search(chunk)
+    amount = AMOUNT.search(chunk)
     if amount is None:
         head.subject = _clean_subject(chunk.split("，")[-1].split(",")[-1])
         return head
@@ -495,6 +499,30 @@ def _functional_rows(tables: list[Table]) -> list:
     return rows
 
 
+def _code_by_labels(parts: list[re.Match[str]], tables: list[Table]) -> str | None:
+    """The code of "卫生健康支出（类）…（项）", resolved level by level against the labels of the
+    tables' functional rows (a 类 also by its national name)."""
+    rows = _functional_rows(tables)
+    code: str | None = None
+    for p in parts:
+        name = _norm_label(p["name"])
+        width = {"类": 3, "款": 5, "项": 7}[p["level"]]
+        candidates = [
+            r.code
+            for r in rows
+            if r.code
+            and len(r.code) == width
+            and _norm_label(r.label) == name
+            and (code is None or r.code.startswith(code))
+        ]
+        if p["level"] == "类" and not candidates and name in FUNCTIONAL_CLASSES:
+            candidates = [FUNCTIONAL_CLASSES[name]]
+        if not candidates:
+            return None
+        code = candidates[0]
+    return code
+
+
 def resolve_functional(subject: str, tables: list[Table]) -> tuple[str | None, list[str]]:
     """The functional code of "公共安全支出（204类）司法（06款）…（01项）" (printed digits) or of
     "卫生健康支出（类）…（项）" (resolved level by level against the tables' rows by label), and
@@ -502,28 +530,8 @@ def resolve_functional(subject: str, tables: list[Table]) -> tuple[str | None, l
     parts = list(_FUNCTIONAL_PART.finditer(subject))
     if not parts:
         return None, []
-    rows = _functional_rows(tables)
-    code: str | None = None
-    if all(p["code"] for p in parts):
-        code = join_code([p["code"] for p in parts])
-    else:
-        for p in parts:
-            name = _norm_label(p["name"])
-            width = {"类": 3, "款": 5, "项": 7}[p["level"]]
-            candidates = [
-                r.code
-                for r in rows
-                if r.code
-                and len(r.code) == width
-                and _norm_label(r.label) == name
-                and (code is None or r.code.startswith(code))
-            ]
-            if p["level"] == "类" and not candidates and name in FUNCTIONAL_CLASSES:
-                candidates = [FUNCTIONAL_CLASSES[name]]
-            if not candidates:
-                code = None
-                break
-            code = candidates[0]
+    printed = [p["code"] for p in parts]
+    code = join_code(printed) if all(printed) else _code_by_labels(parts, tables)
     if code is None:
         return None, []
     refs: list[str] = []
@@ -560,12 +568,10 @@ def _full_line(text: NarrativeText, offset: int) -> bool:
     be a wrap, not a paragraph end)?"""
     line = text.line_at(offset)
     bbox = line.provenance.bbox
-    same = [ln for ln in text.lines if ln.provenance.page == line.provenance.page]
     if bbox is not None:
-        edge = max((ln.provenance.bbox[2] for ln in same if ln.provenance.bbox), default=bbox[2])
+        edge = text.right_edges[line.provenance.page]  # this line's page has geometry
         return bbox[2] >= edge - 2 * max(6.0, bbox[3] - bbox[1])
-    lengths = sorted(len(ln.text.strip()) for ln in text.lines)
-    typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    typical = text.typical_line_length
     return len(line.text.strip()) >= 0.9 * typical and typical >= 20
 
 
@@ -659,7 +665,7 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
     s = text.text
     sections = _sections(s)
     anchors = _find_anchors(s, doc_kind)
-    found: list[tuple[int, ChangeStatement, int, int]] = []  # (start, statement, reason floor, anchor end)
+    found: list[tuple[int, ChangeStatement, int]] = []  # (start, statement, where its reason may start)
     last_full: tuple[int, ComparisonBase | None] | None = None
     starts: list[int] = []
     for a in anchors:
@@ -719,7 +725,7 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
             growth=a.growth,
             previous=previous,
         )
-        found.append((start, stmt, a.end, a.end))
+        found.append((start, stmt, a.end))
         starts.append(start)
     for m in list(_NOT_ARRANGED.finditer(s)) + list(_CARRYOVER_NONE.finditer(s)):
         subject = _clean_subject(m["subj"])
@@ -728,13 +734,13 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         section, kind = _classify(subject, _section_at(sections, m.start()))
         stmt = _statement(text, tables, section, kind, subject, (m.start(), m.end()), "not_arranged")
         found = [f for f in found if not (f[1].status == "not_arranged" and f[1].subject == subject)]
-        found.append((m.start(), stmt, m.end(), m.end()))
+        found.append((m.start(), stmt, m.end()))
         starts.append(m.start())
     found.sort(key=lambda f: f[0])
     starts = sorted(set(starts) | {st for st, _ in sections})
     standalone = list(_STANDALONE.finditer(s))
     placed: list[tuple[int, ChangeStatement]] = []
-    for start, stmt, _, anchor_end in found:
+    for start, stmt, anchor_end in found:
         if stmt.status != "not_arranged":
             _attach_reason(text, stmt, start, anchor_end, starts, standalone)
         placed.append((start, stmt))

@@ -14,12 +14,19 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from extractor.money import CENT, parse_number, to_wan
-from extractor.validate import row_ref, table_ref
+from extractor.money import CENT, UNIT_PATTERN, parse_number, to_wan
+from extractor.narrative.changes import NUM
+from extractor.validate import _severity, row_ref, table_ref
 from schemas import Finding, Row, Table, TableKind
 from schemas.narrative import ChangeStatement, Project
 
 HUNDRED = Decimal(100)
+
+
+def _finding(c: ChangeStatement, check: str, severity: str, message: str, **fields: object) -> Finding:
+    """A finding on statement ``c``: its table rows (unless ``rows`` is given) and provenance."""
+    fields.setdefault("rows", c.table_rows)
+    return Finding(check=check, severity=severity, message=message, provenance=c.provenance, **fields)
 
 
 def _half_ulp(value: Decimal) -> Decimal:
@@ -69,39 +76,30 @@ def _growth_finding(c: ChangeStatement) -> Finding | None:
     if severity is None:
         return None
     expected = ((c.amount - prev) / prev * HUNDRED).quantize(CENT)
-    return Finding(
-        check="growth_mismatch",
-        severity=severity,
-        rows=c.table_rows,
-        expected=expected,
-        actual=g,
-        message=f"{c.subject}: growth printed {g}%, but {prev} → {c.amount} is {expected}%",
-        provenance=c.provenance,
-    )
+    message = f"{c.subject}: growth printed {g}%, but {prev} → {c.amount} is {expected}%"
+    return _finding(c, "growth_mismatch", severity, message, expected=expected, actual=g)
+
+
+_REPEATED_AMOUNT = re.compile(rf"预算安排\s*({NUM})\s*({UNIT_PATTERN})")
 
 
 def _amount_finding(c: ChangeStatement) -> Finding | None:
     """ "<item> 208.8万元 … 2026年预算安排201.50万元": two different amounts for one item."""
     if c.amount is None:
         return None
-    m = re.search(r"预算安排\s*(\d[\d,]*(?:\.\d+)?)\s*(亿元|千元|万元|元)", c.statement_text)
+    m = _REPEATED_AMOUNT.search(c.statement_text)
     if not m or m[2] != c.unit:
         return None
     repeated = parse_number(m[1])
     if repeated is None or abs(repeated - c.amount) <= _half_ulp(repeated) + _half_ulp(c.amount):
         return None
-    return Finding(
-        check="amount_mismatch",
-        severity="material",
-        rows=c.table_rows,
-        expected=c.amount,
-        actual=repeated,
-        message=f"{c.subject}: heading amount {c.amount}{c.unit} but the sentence says 预算安排{repeated}{c.unit}",
-        provenance=c.provenance,
+    message = (
+        f"{c.subject}: heading amount {c.amount}{c.unit} but the sentence says 预算安排{repeated}{c.unit}"
     )
+    return _finding(c, "amount_mismatch", "material", message, expected=c.amount, actual=repeated)
 
 
-_COMPLETION = re.compile(r"完成(?:年初)?预算(?:数)?的\s*(\d[\d,]*(?:\.\d+)?)\s*%")
+_COMPLETION = re.compile(rf"完成(?:年初)?预算(?:数)?的\s*({NUM})\s*%")
 _VS_BUDGET = re.compile(r"决算数?\s*(小于|低于|大于|高于|超过)\s*(?:年初)?预算")
 
 
@@ -119,15 +117,8 @@ def _completion_finding(c: ChangeStatement) -> Finding | None:
     if severity is None:
         return None
     expected = (c.amount / c.previous_amount * HUNDRED).quantize(CENT)
-    return Finding(
-        check="completion_mismatch",
-        severity=severity,
-        rows=c.table_rows,
-        expected=expected,
-        actual=g,
-        message=f"{c.subject}: 完成 {g}% printed, but {c.amount} / {c.previous_amount} is {expected}%",
-        provenance=c.provenance,
-    )
+    message = f"{c.subject}: 完成 {g}% printed, but {c.amount} / {c.previous_amount} is {expected}%"
+    return _finding(c, "completion_mismatch", severity, message, expected=expected, actual=g)
 
 
 def _direction_finding(c: ChangeStatement) -> Finding | None:
@@ -139,15 +130,10 @@ def _direction_finding(c: ChangeStatement) -> Finding | None:
     diff = c.amount - c.previous_amount
     if diff * said > 0:
         return None
-    return Finding(
-        check="direction_mismatch",
-        severity="material",
-        rows=c.table_rows,
-        expected=c.previous_amount,
-        actual=c.amount,
-        message=f"{c.subject}: text says 决算数{m[1]}预算数, but 决算 {c.amount} vs 年初预算 {c.previous_amount}",
-        provenance=c.provenance,
+    message = (
+        f"{c.subject}: text says 决算数{m[1]}预算数, but 决算 {c.amount} vs 年初预算 {c.previous_amount}"
     )
+    return _finding(c, "direction_mismatch", "material", message, expected=c.previous_amount, actual=c.amount)
 
 
 def _table(tables: list[Table], kind: TableKind) -> Table | None:
@@ -155,8 +141,11 @@ def _table(tables: list[Table], kind: TableKind) -> Table | None:
 
 
 def _total_row(table: Table) -> Row | None:
-    totals = [r for r in table.rows if r.is_total]
-    return totals[0] if totals else None
+    return next((r for r in table.rows if r.is_total), None)
+
+
+def _has_column(table: Table, column: str) -> bool:
+    return any(col.column_id == column for col in table.columns)
 
 
 def _cell_wan(table: Table, row: Row, column: str) -> Decimal | None:
@@ -206,13 +195,10 @@ def _table_value(
     if c.section == "revenue":
         t = _table(tables, TableKind.revenue_summary)
         row = _total_row(t) if t else None
+        if t is None or row is None:
+            return None
         for pattern, column in _REVENUE_COLUMNS:
-            if (
-                t
-                and row
-                and re.search(pattern, c.subject)
-                and any(col.column_id == column for col in t.columns)
-            ):
+            if re.search(pattern, c.subject) and _has_column(t, column):
                 return t, row, column, _cell_wan(t, row, column)
         return None
     if kind in ("basic_expenditure", "project_expenditure"):
@@ -233,15 +219,11 @@ def _table_value(
             return None
         if kind == "admin_operation":
             column = "admin_operation"
-            return (
-                (t, t.rows[0], column, _cell_wan(t, t.rows[0], column))
-                if t.columns and any(col.column_id == column for col in t.columns)
-                else None
-            )
+            return (t, t.rows[0], column, _cell_wan(t, t.rows[0], column)) if _has_column(t, column) else None
         for subject_pattern, label_pattern, column in _THREE_PUBLIC:
             if not re.search(subject_pattern, c.subject):
                 continue
-            if any(col.column_id == column for col in t.columns):  # items as columns (Shanghai)
+            if _has_column(t, column):  # items as columns (Shanghai)
                 return t, t.rows[0], column, _cell_wan(t, t.rows[0], column)
             row = next((r for r in t.rows if re.search(label_pattern, r.label)), None)
             return (t, row, "total", _cell_wan(t, row, "total")) if row else None
@@ -279,7 +261,7 @@ def _fiscal_value(
         (r for r in t.rows if r.section == "expenditure" and re.fullmatch(r"(?:支出)?总计", r.label)), None
     )
     column = next((col for pattern, col in _FISCAL_COLUMNS if re.search(pattern, subject)), None)
-    if row is None or column is None or not any(col.column_id == column for col in t.columns):
+    if row is None or column is None or not _has_column(t, column):
         return None
     return t, row, column, _cell_wan(t, row, column)
 
@@ -298,16 +280,17 @@ def _table_findings(c: ChangeStatement, tables: list[Table], doc_kind: str | Non
     if diff <= tolerance:
         return None
     ref = table_ref(table)
-    return Finding(
-        check="narrative_vs_table",
-        severity="rounding" if diff <= CENT else "material",
+    message = f"{c.subject}: text states {stated}万元, {ref} [{column}] has {value}万元"
+    return _finding(
+        c,
+        "narrative_vs_table",
+        _severity(diff, 1),
+        message,
         tables=[ref],
         rows=[row_ref(row)],
         column=column,
         expected=value,
         actual=stated,
-        message=f"{c.subject}: text states {stated}万元, {ref} [{column}] has {value}万元",
-        provenance=c.provenance,
     )
 
 
@@ -323,7 +306,7 @@ def _sum_finding(
         return None
     return Finding(
         check="sum_mismatch",
-        severity="rounding" if diff <= CENT * len(parts) else "material",
+        severity=_severity(diff, len(parts)),
         tables=tables,
         expected=whole,
         actual=total,
@@ -338,6 +321,10 @@ def _pick(changes: list[ChangeStatement], section: str, kinds: tuple[str, ...]) 
     ]
 
 
+def _all_stated(changes: list[ChangeStatement], field: str) -> bool:
+    return all(getattr(c, field) is not None for c in changes)
+
+
 def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None) -> list[Finding]:
     out: list[Finding | None] = []
     parts_kinds = ("basic_expenditure", "project_expenditure")
@@ -345,29 +332,17 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     spend = _pick(changes, "expenditure", parts_kinds)
     functional = [c for c in changes if c.subject_kind == "functional_item" and c.code and len(c.code) == 7]
     revenue = [c for c in changes if c.section == "revenue" and c.status != "not_arranged"]
-    wan = lambda cs, f: [c for c in cs if getattr(c, f) is not None]  # noqa: E731
-    if len(gpa) == 2 and functional:
+    # Σ parts in the text against 基本+项目支出 in the text (决算: income ≠ spending by design).
+    text_sums = [(gpa, functional, "functional items'", "一般公共预算当年拨款")]
+    if doc_kind != "final_accounts":
+        text_sums.append((spend, revenue, "revenue sources'", "支出预算"))
+    for pair, parts, what, of in text_sums:
+        if len(pair) != 2 or not parts:
+            continue
         for field, label in (("amount_wan", "amounts"), ("delta_wan", "changes")):
-            if len(wan(gpa, field)) == 2 and len(wan(functional, field)) == len(functional):
-                whole = sum((getattr(c, field) for c in gpa), Decimal(0))
-                out.append(
-                    _sum_finding(
-                        f"Σ functional items' {label} vs 基本+项目支出 (一般公共预算当年拨款)",
-                        functional,
-                        whole,
-                        field,
-                        [],
-                    )
-                )
-    if len(spend) == 2 and revenue and doc_kind != "final_accounts":  # 决算: income ≠ spending by design
-        for field, label in (("amount_wan", "amounts"), ("delta_wan", "changes")):
-            if len(wan(spend, field)) == 2 and len(wan(revenue, field)) == len(revenue):
-                whole = sum((getattr(c, field) for c in spend), Decimal(0))
-                out.append(
-                    _sum_finding(
-                        f"Σ revenue sources' {label} vs 基本+项目支出 (支出预算)", revenue, whole, field, []
-                    )
-                )
+            if _all_stated(pair, field) and _all_stated(parts, field):
+                whole = sum((getattr(c, field) for c in pair), Decimal(0))
+                out.append(_sum_finding(f"Σ {what} {label} vs 基本+项目支出 ({of})", parts, whole, field, []))
     for parts, tk in ((gpa, TableKind.general_public_expenditure), (spend, TableKind.expenditure_summary)):
         t = _table(tables, tk)
         row = _total_row(t) if t else None
@@ -438,14 +413,11 @@ def _reason_direction_finding(c: ChangeStatement) -> Finding | None:
         said = f"{'增加' if moved > 0 else '减少'} {abs(moved)}{'%' if c.delta is None else ' ' + c.unit}"
     else:
         return None
-    return Finding(
-        check="reason_inconsistency",
-        severity="warning",
-        rows=c.table_rows or [c.subject],
-        message=f"{c.subject}: the statement says {said}, but its reason states "
-        f"{'an increase' if effect > 0 else 'a decrease'}: “{c.reason_text}”",
-        provenance=c.provenance,
+    message = (
+        f"{c.subject}: the statement says {said}, but its reason states "
+        f"{'an increase' if effect > 0 else 'a decrease'}: “{c.reason_text}”"
     )
+    return _finding(c, "reason_inconsistency", "warning", message, rows=c.table_rows or [c.subject])
 
 
 _PRINTED_BASE_YEAR = re.compile(r"(?:比|较|与)\s*(20\d\d)\s*年\s*(?:度|当年)?\s*(?:预算|决算|相比)")
@@ -456,22 +428,18 @@ def _base_year_finding(c: ChangeStatement, year: int | None, doc_kind: str | Non
     (A year-N 决算 compares with the N年预算 legitimately: that is its 年初预算.)"""
     text = c.statement_text
     cut = text.find(c.reason_text) if c.reason_text else -1
-    comparison = re.split(r"主要原因|原因[是为]", text[:cut] if cut > 0 else text)[
-        0
-    ]  # a reason may name years
+    # Only the comparison, not the reason (a reason may name years).
+    comparison = re.split(r"主要原因|原因[是为]", text[:cut] if cut > 0 else text)[0]
     m = _PRINTED_BASE_YEAR.search(comparison)
     if m is None or year is None or int(m[1]) < year:
         return None
     if doc_kind == "final_accounts" and int(m[1]) == year and "决算" not in m[0]:
         return None
-    return Finding(
-        check="wrong_year",
-        severity="warning",
-        rows=c.table_rows or [c.subject],
-        message=f"{c.subject}: a {year} {'决算' if doc_kind == 'final_accounts' else 'budget'} compares "
-        f"with “{m[0]}…”{_printed_change(c)}; the base should be an earlier year",
-        provenance=c.provenance,
+    message = (
+        f"{c.subject}: a {year} {'决算' if doc_kind == 'final_accounts' else 'budget'} compares "
+        f"with “{m[0]}…”{_printed_change(c)}; the base should be an earlier year"
     )
+    return _finding(c, "wrong_year", "warning", message, rows=c.table_rows or [c.subject])
 
 
 def _printed_change(c: ChangeStatement) -> str:

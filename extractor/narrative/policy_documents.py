@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractor.narrative.text import NarrativeText
+from extractor.narrative.text import NarrativeText, unwrap
 from schemas import PolicyDocument
 
 _OPEN_YEAR = re.escape("〔[［(（【﹝〖")  # used inside [...] classes
@@ -40,6 +40,9 @@ _ISSUER_IN_TITLE = re.compile(rf"^(?P<issuer>{_ORGS})(?:联合)?关于")
 _ISSUER_BEFORE = re.compile(rf"(?P<issuer>{_ORGS})(?:联合)?(?:印发|发布|制定|出台|下发|颁布)(?:的)?\s*$")
 # A clause boundary: looking back from a 《 for 关于 stops here.
 _CLAUSE_BREAK = set("，,；;。：:、\n）)")
+# What may stand between a title and its 文号: "《…》（新财社〔2024〕181号）" or "（…号），《…》".
+_NUMBER_AFTER = re.compile(r"\s*[（(]?\s*")
+_NUMBER_BEFORE = re.compile(r"\s*(?:文件|文)?\s*[)）]?\s*[，,、：:]?\s*")
 _BARE_TITLE = re.compile(rf"^[^，,；;。《》]{{4,60}}{_DOC_TYPES}$|^[^，,；;。《》]{{2,30}}法$")
 
 _FULL_TO_HALF = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -57,11 +60,6 @@ def normalise_doc_number(raw: str) -> str:
     s = _TRAILING_FILE.sub("", s)
     s = re.sub(rf"[{_OPEN_YEAR}]((?:19|20)\d{{2}})[{_CLOSE_YEAR}]", r"〔\1〕", s)
     return s.replace("(", "（").replace(")", "）")
-
-
-def _clean(s: str) -> str:
-    """Drop the line breaks a rendering put inside a span; keep printed spaces."""
-    return re.sub(r"\s*\n\s*", "", s).strip()
 
 
 @dataclass
@@ -128,19 +126,25 @@ def _issuer(text: str, title: _Span, bare_title: str) -> str | None:
 def _pair(text: str, titles: list[_Span], numbers: list[_Span]) -> dict[int, int]:
     """title index → 文号 index: the 文号 in parentheses right after the title, else one
     right before it (（新财社〔2024〕181号），《…》) that no other title claimed."""
-    after = re.compile(r"\s*[（(]?\s*")
-    before = re.compile(r"\s*(?:文件|文)?\s*[)）]?\s*[，,、：:]?\s*")
     pairs: dict[int, int] = {}
     for ti, t in enumerate(titles):
         for ni, n in enumerate(numbers):
-            if ni not in pairs.values() and n.start >= t.end and after.fullmatch(text, t.end, n.start):
+            if (
+                ni not in pairs.values()
+                and n.start >= t.end
+                and _NUMBER_AFTER.fullmatch(text, t.end, n.start)
+            ):
                 pairs[ti] = ni
                 break
     for ti, t in enumerate(titles):
         if ti in pairs:
             continue
         for ni, n in enumerate(numbers):
-            if ni not in pairs.values() and n.end <= t.start and before.fullmatch(text, n.end, t.start):
+            if (
+                ni not in pairs.values()
+                and n.end <= t.start
+                and _NUMBER_BEFORE.fullmatch(text, n.end, t.start)
+            ):
                 pairs[ti] = ni
                 break
     return pairs
@@ -157,7 +161,7 @@ def find_policy_documents(text: str, offset: int, narrative: NarrativeText) -> l
     pairs = _pair(text, titles, numbers)
     found: list[tuple[int, int, PolicyDocument]] = []
     for ti, t in enumerate(titles):
-        bare = _clean(t.value)
+        bare = unwrap(t.value)
         n = numbers[pairs[ti]] if ti in pairs else None
         start, end = (min(t.start, n.start), max(t.end, n.end)) if n else (t.start, t.end)
         found.append((start, end, _document(text, t, bare, n, offset, start, end, narrative)))
@@ -167,10 +171,10 @@ def find_policy_documents(text: str, offset: int, narrative: NarrativeText) -> l
     if not found:
         stripped = text.strip().rstrip("。；;")
         lead = len(text) - len(text.lstrip())
-        if _BARE_TITLE.match(_clean(stripped)):
+        if _BARE_TITLE.match(unwrap(stripped)):
             span = _Span(lead, lead + len(stripped), stripped)
             doc = PolicyDocument(
-                title=_clean(stripped),
+                title=unwrap(stripped),
                 provenance=narrative.provenance(offset + span.start, offset + span.end),
             )
             found.append((span.start, span.end, doc))
@@ -195,7 +199,7 @@ def _document(
     end: int,
     narrative: NarrativeText,
 ) -> PolicyDocument:
-    doc_number = _TRAILING_FILE.sub("", _clean(number.value)) if number else None
+    doc_number = _TRAILING_FILE.sub("", unwrap(number.value)) if number else None
     return PolicyDocument(
         title=bare_title,
         doc_number=doc_number,

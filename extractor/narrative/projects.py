@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from extractor.money import CENT, to_wan
+from extractor.money import to_wan
+from extractor.narrative.changes import AMOUNT
 from extractor.narrative.policy_documents import find_policy_documents
-from extractor.narrative.text import NarrativeText
-from extractor.validate import row_ref, table_ref
-from schemas import Allocation, Finding, Project, Row, Table, TableKind
+from extractor.narrative.text import NarrativeText, unwrap
+from extractor.validate import _severity, row_ref, table_ref
+from schemas import Allocation, Finding, Project, Provenance, Row, Table, TableKind
 
 _CN_NUM = "一二三四五六七八九十"
 _ORDINAL = rf"(?:[{_CN_NUM}]+\s*[、.．]|[（(]\s*[{_CN_NUM}\d]+\s*[)）]|\d{{1,2}}\s*[、.．](?!\d))"
@@ -42,11 +43,10 @@ _FIELD_LABEL = re.compile(
 )
 _TOP_HEADING = re.compile(rf"^\s*[{_CN_NUM}]+\s*[、.．]")
 _SHANGHAI_TITLE = re.compile(r"^\s*(?P<name>\S.{0,60}?)情况说明\s*$")
-_MONEY = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|千元|万元|元)")
 _TOTAL_WORDS = re.compile(r"合计|共计|总计|总额|总共")
 _ALLOC_MARKER = re.compile(r"(?:主要|全部|全额|均|资金)?用于\s*[:：]?")
 _AMOUNT_FIRST = re.compile(
-    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|千元|万元|元)\s*(?:全部|全额|均|主要)?用于\s*[:：]?\s*(?P<purpose>[^，,；;。]+)"
+    rf"{AMOUNT.pattern}\s*(?:全部|全额|均|主要)?用于\s*[:：]?\s*(?P<purpose>[^，,；;。]+)"
 )
 _CLAUSE = re.compile(r"[^，,；;。]+")
 _ITEM_LEAD = re.compile(rf"^\s*(?:[{_CN_NUM}]+是|[①-⑳]|\d{{1,2}}[、.．)）])?\s*(?:用于)?\s*")
@@ -139,13 +139,11 @@ def _lstrip_len(s: str) -> int:
     return len(s) - len(s.lstrip())
 
 
-def _unwrap(s: str, keep_paragraphs: bool = False) -> str:
-    """Drop the line breaks of wrapped lines; with ``keep_paragraphs`` a break after a
-    sentence end (。！？) is a printed paragraph break and stays."""
-    if keep_paragraphs:
-        s = re.sub(rf"(?<![{_SENTENCE_END}])\s*\n\s*", "", s)
-        return re.sub(r"[ \t]*\n[ \t]*", "\n", s).strip()
-    return re.sub(r"\s*\n\s*", "", s).strip()
+def _unwrap_keeping_paragraphs(s: str) -> str:
+    """Drop the line breaks of wrapped lines, but keep a break after a sentence end (。！？):
+    that is a printed paragraph break."""
+    s = re.sub(rf"(?<![{_SENTENCE_END}])\s*\n\s*", "", s)
+    return re.sub(r"[ \t]*\n[ \t]*", "\n", s).strip()
 
 
 _YEAR = r"(?P<y>(?:19|20)\d{2})"
@@ -190,13 +188,29 @@ def _make_date(year: int, month: int, day: str | None, last: bool) -> date | Non
 
 def _amount(value: str) -> tuple[Decimal, str, int, int] | None:
     """The one amount of a 预算安排 value (or its 合计), with unit and span; else None."""
-    found = list(_MONEY.finditer(value))
+    found = list(AMOUNT.finditer(value))
     if len(found) > 1:
         found = [m for m in found if _TOTAL_WORDS.search(value[max(0, m.start() - 6) : m.start()])]
     if len(found) != 1:
         return None
     m = found[0]
-    return Decimal(m["num"].replace(",", "")), m["unit"], m.start(), m.end()
+    return _decimal(m["num"]), m["unit"], m.start(), m.end()
+
+
+def _decimal(num: str) -> Decimal:
+    """A number ``AMOUNT`` matched ("1,234.50"), separators dropped whatever their grouping."""
+    return Decimal(num.replace(",", ""))
+
+
+def _allocation(purpose: str, num: str, unit: str, provenance: Provenance) -> Allocation:
+    amount = _decimal(num)
+    return Allocation(
+        purpose=purpose,
+        amount=amount,
+        unit=unit,  # type: ignore[arg-type]
+        amount_wan=to_wan(amount, unit),  # type: ignore[arg-type]
+        provenance=provenance,
+    )
 
 
 def _allocations(value: str, offset: int, narrative: NarrativeText) -> list[Allocation]:
@@ -210,7 +224,7 @@ def _allocations(value: str, offset: int, narrative: NarrativeText) -> list[Allo
             return []
         for c in _CLAUSE.finditer(value, marker.end()):
             clause = c.group()
-            money = list(_MONEY.finditer(clause))
+            money = list(AMOUNT.finditer(clause))
             if len(money) != 1 or money[0].end() != len(clause.rstrip()):
                 continue
             lead = _ITEM_LEAD.match(clause)
@@ -222,24 +236,15 @@ def _allocations(value: str, offset: int, narrative: NarrativeText) -> list[Allo
             ):
                 continue
             items.append((purpose, money[0]["num"], money[0]["unit"], c.start(), c.end()))
-    out = []
-    for purpose, num, unit, s, e in items:
-        amount = Decimal(num.replace(",", ""))
-        out.append(
-            Allocation(
-                purpose=_unwrap(purpose).rstrip("：:"),
-                amount=amount,
-                unit=unit,  # type: ignore[arg-type]
-                amount_wan=to_wan(amount, unit),  # type: ignore[arg-type]
-                provenance=narrative.provenance(offset + s, offset + e),
-            )
-        )
-    return out
+    return [
+        _allocation(unwrap(purpose).rstrip("：:"), num, unit, narrative.provenance(offset + s, offset + e))
+        for purpose, num, unit, s, e in items
+    ]
 
 
 def _implementing_unit(value: str) -> str | None:
     """A unit name: one short clause, or in prose the unit "由…建设/实施/承担" names."""
-    v = _unwrap(value).rstrip("。")
+    v = unwrap(value).rstrip("。")
     if v and len(v) <= 60 and not re.search(r"[，,；;。]", v):
         return v
     m = _BY_UNIT.search(v)
@@ -258,7 +263,7 @@ def _name_from_overview(block_text: str) -> str | None:
 
 def _project(block: _Block, narrative: NarrativeText) -> Project:
     text = narrative.text
-    name = _unwrap(text[block.name_start : block.name_end])
+    name = unwrap(text[block.name_start : block.name_end])
     if _GENERIC_NAME.match(name):  # a page titled only "项目经费情况说明"
         name = _name_from_overview(text[block.start : block.end]) or name
     project = Project(name=name, provenance=narrative.provenance(block.start, block.end))
@@ -266,7 +271,7 @@ def _project(block: _Block, narrative: NarrativeText) -> Project:
     f = block.fields
     if "basis" in f and f["basis"].end > f["basis"].start:
         raw = text[f["basis"].start : f["basis"].end]
-        project.policy_basis = _unwrap(raw, keep_paragraphs=True)
+        project.policy_basis = _unwrap_keeping_paragraphs(raw)
         project.policy_documents = find_policy_documents(raw, f["basis"].start, narrative)
         origin["policy_basis"] = "rule"
         if project.policy_documents:
@@ -303,20 +308,11 @@ def _allocations_listed(value: str, offset: int, narrative: NarrativeText) -> li
     """ "第一季度用款计划158.05万元，第二季度…": every "X N万元" clause is an item."""
     out = []
     for c in _CLAUSE.finditer(value):
-        money = list(_MONEY.finditer(c.group()))
+        money = list(AMOUNT.finditer(c.group()))
         purpose = c.group()[: money[0].start()].strip() if len(money) == 1 else ""
         if purpose and not _TOTAL_WORDS.search(purpose) and not _PERIOD.search(purpose):
-            amount = Decimal(money[0]["num"].replace(",", ""))
-            unit = money[0]["unit"]
-            out.append(
-                Allocation(
-                    purpose=_unwrap(purpose),
-                    amount=amount,
-                    unit=unit,  # type: ignore[arg-type]
-                    amount_wan=to_wan(amount, unit),  # type: ignore[arg-type]
-                    provenance=narrative.provenance(offset + c.start(), offset + c.end()),
-                )
-            )
+            provenance = narrative.provenance(offset + c.start(), offset + c.end())
+            out.append(_allocation(unwrap(purpose), money[0]["num"], money[0]["unit"], provenance))
     return out
 
 
@@ -404,7 +400,7 @@ def _findings(
                 out.append(
                     Finding(
                         check="allocation_sum",
-                        severity="rounding" if diff <= CENT * len(amounts) else "material",
+                        severity=_severity(diff, len(amounts)),
                         expected=p.budget_amount_wan,
                         actual=total,
                         message=f"{p.name}: 资金分配 items sum to {total} 万元, 预算安排 is {p.budget_amount_wan} 万元",
@@ -419,7 +415,7 @@ def _findings(
                 out.append(
                     Finding(
                         check="narrative_vs_table",
-                        severity="rounding" if diff <= CENT else "material",
+                        severity=_severity(diff, 1),
                         tables=[table_ref(table)],
                         rows=[p.table_row] if p.table_row else [],
                         expected=value,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import median
 
 from schemas import Provenance, SourceLine
@@ -24,9 +25,14 @@ _PARAGRAPH_START = re.compile(
 _SENTENCE_END = re.compile(r"[。：:；;！？]$")
 
 
+def unwrap(s: str) -> str:
+    """``s`` without the line breaks a rendering put inside it (and the blanks around them)."""
+    return re.sub(r"\s*\n\s*", "", s).strip()
+
+
 @dataclass
 class NarrativeText:
-    """Paragraphs joined by ``\\n``; ``spans[i]`` = (start offset, source line) of each piece."""
+    """Paragraphs joined by ``\\n``; ``starts[i]`` is where source line ``lines[i]`` starts in ``text``."""
 
     text: str
     starts: list[int] = field(default_factory=list)
@@ -40,17 +46,36 @@ class NarrativeText:
             pos += len(part) + 1
         return out
 
+    @cached_property
+    def right_edges(self) -> dict[int | None, float]:
+        """The rightmost x of the lines with geometry, per page (computed once)."""
+        edges: dict[int | None, float] = {}
+        for ln in self.lines:
+            if ln.provenance.bbox is not None:
+                x1 = ln.provenance.bbox[2]
+                edges[ln.provenance.page] = max(edges.get(ln.provenance.page, x1), x1)
+        return edges
+
+    @cached_property
+    def typical_line_length(self) -> int:
+        """The 90th percentile of the lines' lengths (blanks stripped), 0 without lines."""
+        lengths = sorted(len(ln.text.strip()) for ln in self.lines)
+        return lengths[int(len(lengths) * 0.9)] if lengths else 0
+
+    def _line_index(self, offset: int) -> int:
+        """Index of the source line holding the character at ``offset``."""
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
     def line_at(self, offset: int) -> SourceLine:
         """The source line holding the character at ``offset``."""
-        i = max(0, bisect.bisect_right(self.starts, offset) - 1)
-        return self.lines[i]
+        return self.lines[self._line_index(offset)]
 
     def provenance(self, start: int, end: int) -> Provenance:
         """Where ``text[start:end]`` is in the source: the first line's page and line number,
         the union bbox of its lines on that page (PDF), and the file character range of the
         lines it covers (text renderings)."""
-        first_i = max(0, bisect.bisect_right(self.starts, start) - 1)
-        last_i = max(first_i, bisect.bisect_right(self.starts, max(start, end - 1)) - 1)
+        first_i = self._line_index(start)
+        last_i = max(first_i, self._line_index(max(start, end - 1)))
         covered = self.lines[first_i : last_i + 1]
         first = covered[0].provenance
         same_page = [ln.provenance for ln in covered if ln.provenance.page == first.page]
