@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evals.common import read_json, squash
+from extractor.corpus.manifest import git_commit
 from schemas import BudgetDocument
 from schemas.provenance import Provenance
 
@@ -54,17 +54,6 @@ def load_run(path: Path) -> Run:
     return run
 
 
-def git_commit() -> str | None:
-    """HEAD of the repository holding this code, or None without git or a repository."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
 def run_metadata(run: Run) -> dict[str, Any]:
     """Model, prompt versions, commit, date, documents, calls, tokens, cache hits, run time."""
     m = run.manifest or {}
@@ -78,7 +67,7 @@ def run_metadata(run: Run) -> dict[str, Any]:
     run_time = next((m[k] for k in _RUNTIME_KEYS if m.get(k) is not None), None)
     if run_time is None and m.get("started") and m.get("finished"):
         run_time = f"{m['started']} → {m['finished']}"
-    head = git_commit()
+    head = git_commit(mark_dirty=False)  # the eval's own code, as committed
     return {
         "run": str(run.path),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

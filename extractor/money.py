@@ -44,6 +44,8 @@ def parse_number(text: str) -> Decimal | None:
     return -value if negative else value
 
 
+NUMBER_PATTERN = r"\d[\d,]*(?:\.\d+)?"
+"""A printed amount: digits with optional thousands commas and decimals ("2,305,044.30")."""
 UNIT_PATTERN = "亿元|千元|万元|元"
 """The money units a narrative prints after an amount, as a regex alternation. Table headers
 ("单位：万元") are read by ``parse_unit``, which keeps to 万元 and 元."""

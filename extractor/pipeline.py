@@ -16,7 +16,7 @@ from extractor.parse_grid import parse_grid
 from extractor.parse_performance import parse_performance
 from extractor.segment import prose_lines, segment
 from extractor.table_kinds import PERFORMANCE
-from extractor.validate import table_ref, validate
+from extractor.validate import table_finding, table_ref, validate
 from schemas import (
     BudgetDocument,
     DocumentMeta,
@@ -107,13 +107,11 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
         if not any(line.cells for line in region.lines):
             table.parse_status = "failed"
             findings.append(
-                Finding(
-                    check="performance_grid_lost",
-                    severity="warning",
-                    tables=[ref],
-                    message=f"{ref}: the indicator grid was flattened in this rendering; "
-                    "rows need the LLM layer",
-                    provenance=table.provenance,
+                table_finding(
+                    table,
+                    "performance_grid_lost",
+                    "warning",
+                    "the indicator grid was flattened in this rendering; rows need the LLM layer",
                 )
             )
             return table
@@ -127,12 +125,11 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
         unit = default_unit  # type: ignore[assignment]
         table.unit = unit
         findings.append(
-            Finding(
-                check="unit_assumed",
-                severity="warning",
-                tables=[ref],
-                message=f"{ref}: no 单位 line; assumed {unit} (the document's other tables)",
-                provenance=table.provenance,
+            table_finding(
+                table,
+                "unit_assumed",
+                "warning",
+                f"no 单位 line; assumed {unit} (the document's other tables)",
             )
         )
     has_grid = any(line.cells is not None for line in region.lines)
@@ -144,22 +141,17 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
     has_values = any(c.value is not None for r in table.rows for c in r.cells)
     if table.empty and has_values:
         findings.append(
-            Finding(
-                check="empty_table_has_values",
-                severity="warning",
-                tables=[ref],
-                message=f"{ref}: stated empty (“{table.empty_statement}”) but has values",
+            table_finding(
+                table,
+                "empty_table_has_values",
+                "warning",
+                f"stated empty (“{table.empty_statement}”) but has values",
+                located=False,
             )
         )
     if not table.empty and not table.rows:
         table.parse_status = "failed"
         findings.append(
-            Finding(
-                check="table_unparsed",
-                severity="error",
-                tables=[ref],
-                message=f"{ref}: located but no data row could be parsed",
-                provenance=table.provenance,
-            )
+            table_finding(table, "table_unparsed", "error", "located but no data row could be parsed")
         )
     return table

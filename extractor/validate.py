@@ -8,13 +8,26 @@ from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, parent_code
 from extractor.layouts import ROW_IDENTITIES
-from extractor.money import CENT, to_wan
-from schemas import Finding, Provenance, Row, SourceLine, Table, TableKind
+from extractor.money import CENT, NUMBER_PATTERN, to_wan
+from schemas import Finding, Provenance, Row, Severity, SourceLine, Table, TableKind
 
 
 def table_ref(table: Table) -> str:
     """How findings name a table: "表3 部门支出总体情况表" or the title alone."""
     return f"表{table.table_no} {table.title}" if table.table_no else table.title
+
+
+def table_finding(table: Table, check: str, severity: Severity, what: str, located: bool = True) -> Finding:
+    """A finding about a whole table: "<table ref>: <what>", at the table's title unless ``located``
+    is False."""
+    ref = table_ref(table)
+    return Finding(
+        check=check,
+        severity=severity,
+        tables=[ref],
+        message=f"{ref}: {what}",
+        provenance=table.provenance if located else None,
+    )
 
 
 def row_ref(row: Row) -> str:
@@ -452,7 +465,7 @@ def check_economic_vs_functional(tables: list[Table]) -> list[Finding]:
     return out
 
 
-_WAN_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*万元")
+_WAN_AMOUNT = re.compile(rf"({NUMBER_PATTERN})\s*万元")
 
 
 def check_magnitudes(tables: list[Table], text_lines: list[SourceLine]) -> list[Finding]:

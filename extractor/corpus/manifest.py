@@ -45,20 +45,20 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit() -> str | None:
-    """The commit of the extractor's checkout, "+dirty" when it has uncommitted changes."""
+def git_commit(mark_dirty: bool = True) -> str | None:
+    """The commit of the extractor's checkout (None without git or a repository), with "+dirty"
+    when it has uncommitted changes and ``mark_dirty`` is set."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(_REPO), *args], capture_output=True, text=True, timeout=10)
+
     try:
-        head = subprocess.run(
-            ["git", "-C", str(_REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
-        )
-        if head.returncode:
+        head = git("rev-parse", "HEAD")
+        if head.returncode or not head.stdout.strip():
             return None
-        dirty = subprocess.run(
-            ["git", "-C", str(_REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
+        if not mark_dirty:
+            return head.stdout.strip()
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")

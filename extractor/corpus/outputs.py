@@ -9,15 +9,12 @@ rounded.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from extractor.export import TIDY_TABLES, tidy_columns, write_csv
+from extractor.export import TIDY_TABLES, atomic_path, tidy_columns, write_csv
 from schemas import BudgetDocument
 
 DECIMAL_TYPE = "DECIMAL(38,6)"
@@ -130,25 +127,10 @@ def _typed_array(col: str, values: list[Any]):
     return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-@contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path`` to write to; renamed onto ``path`` when the block succeeds,
-    removed either way, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_parquet(path: Path, table) -> None:
     import pyarrow.parquet as pq
 
-    with _atomic_target(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
 
@@ -156,7 +138,7 @@ def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
     """Build the database beside its final name, then rename it into place."""
     import duckdb
 
-    with _atomic_target(path) as tmp:
+    with atomic_path(path) as tmp:
         tmp.unlink()  # duckdb creates the file itself
         try:
             con = duckdb.connect(str(tmp))

@@ -69,9 +69,15 @@ def locate_in_order(grounder: Grounder, texts: list[str | None]) -> list[tuple[i
     return spans
 
 
-def _reason_windows(ctx: LlmContext, changes: list[ChangeStatement]) -> list[tuple[int, int] | None]:
+def statement_spans(ctx: LlmContext, changes: list[ChangeStatement]) -> list[tuple[int, int] | None]:
+    """Where each change's statement sits in the text, in document order."""
+    return locate_in_order(ctx.grounder, [c.statement_text for c in changes])
+
+
+def _reason_windows(
+    ctx: LlmContext, changes: list[ChangeStatement], statements: list[tuple[int, int] | None]
+) -> list[tuple[int, int] | None]:
     """The span of each change's reason text: inside or after its own statement."""
-    statements = locate_in_order(ctx.grounder, [c.statement_text for c in changes])
     out = []
     for change, statement in zip(changes, statements, strict=True):
         if not change.reason_text:
@@ -82,13 +88,18 @@ def _reason_windows(ctx: LlmContext, changes: list[ChangeStatement]) -> list[tup
     return out
 
 
-def split_reasons(ctx: LlmContext, changes: list[ChangeStatement]) -> dict[int, list[Reason]]:
-    """Atomic reasons with categories for every change with a reason text.
+def split_reasons(
+    ctx: LlmContext, changes: list[ChangeStatement], statements: list[tuple[int, int] | None] | None = None
+) -> dict[int, list[Reason]]:
+    """Atomic reasons with categories for every change with a reason text (``statements``: their
+    ``statement_spans``, when the caller has them already).
 
     Returns change index → grounded reasons. A change whose batch failed, or for which any
     returned reason is not in its reason text, is absent: a split is used whole or not at all.
     """
-    windows = _reason_windows(ctx, changes)
+    if statements is None:
+        statements = statement_spans(ctx, changes)
+    windows = _reason_windows(ctx, changes, statements)
     todo = [
         (i, c.reason_text, w) for (i, c), w in zip(enumerate(changes), windows, strict=True) if w is not None
     ]

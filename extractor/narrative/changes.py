@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, join_code
-from extractor.money import UNIT_PATTERN, parse_number, to_wan
+from extractor.money import NUMBER_PATTERN, UNIT_PATTERN, parse_number, to_wan
 from extractor.narrative.reasons import split_reasons
 from extractor.narrative.text import _PARAGRAPH_START, NarrativeText
 from extractor.validate import row_ref
 from schemas import Table, TableKind
 from schemas.narrative import ChangeSection, ChangeStatement, ComparisonBase, SubjectKind
 
-NUM = r"\d[\d,]*(?:\.\d+)?"
+NUM = NUMBER_PATTERN
 # A printed change may carry a sign ("增长-5.20%", "增加-3.00万元" when the value fell).
 SIGNED = rf"[-－−–]?\s*{NUM}"
 UNIT = UNIT_PATTERN  # 亿元|千元|万元|元

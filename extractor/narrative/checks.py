@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from extractor.money import CENT, UNIT_PATTERN, parse_number, to_wan
-from extractor.narrative.changes import NUM
+from extractor.money import CENT, NUMBER_PATTERN, UNIT_PATTERN, parse_number, to_wan
 from extractor.validate import _severity, row_ref, table_ref
 from schemas import Finding, Row, Table, TableKind
 from schemas.narrative import ChangeStatement, Project
@@ -80,7 +79,7 @@ def _growth_finding(c: ChangeStatement) -> Finding | None:
     return _finding(c, "growth_mismatch", severity, message, expected=expected, actual=g)
 
 
-_REPEATED_AMOUNT = re.compile(rf"预算安排\s*({NUM})\s*({UNIT_PATTERN})")
+_REPEATED_AMOUNT = re.compile(rf"预算安排\s*({NUMBER_PATTERN})\s*({UNIT_PATTERN})")
 
 
 def _amount_finding(c: ChangeStatement) -> Finding | None:
@@ -99,7 +98,7 @@ def _amount_finding(c: ChangeStatement) -> Finding | None:
     return _finding(c, "amount_mismatch", "material", message, expected=c.amount, actual=repeated)
 
 
-_COMPLETION = re.compile(rf"完成(?:年初)?预算(?:数)?的\s*({NUM})\s*%")
+_COMPLETION = re.compile(rf"完成(?:年初)?预算(?:数)?的\s*({NUMBER_PATTERN})\s*%")
 _VS_BUDGET = re.compile(r"决算数?\s*(小于|低于|大于|高于|超过)\s*(?:年初)?预算")
 
 

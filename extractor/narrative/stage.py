@@ -10,6 +10,7 @@ from extractor.llm.tasks import (
     locate_in_order,
     policy_documents,
     split_reasons,
+    statement_spans,
     unmatched_changes,
 )
 from extractor.narrative.changes import find_changes
@@ -18,7 +19,7 @@ from extractor.narrative.merge import merge_policy_documents, merge_reasons
 from extractor.narrative.projects import find_projects
 from extractor.narrative.text import build_narrative_text
 from extractor.table_kinds import PERFORMANCE
-from extractor.validate import table_ref
+from extractor.validate import table_finding
 from schemas import (
     Finding,
     Indicator,
@@ -79,14 +80,14 @@ def _with_llm(
     ctx: LlmContext, narrative: Narrative, tables: list[Table], regions: list[TableRegion]
 ) -> list[Finding]:
     findings: list[Finding] = []
-    reasons = split_reasons(ctx, narrative.changes)
+    statements = statement_spans(ctx, narrative.changes)  # merging reasons leaves statements as they are
+    reasons = split_reasons(ctx, narrative.changes, statements)
     for i, change in enumerate(narrative.changes):
         findings += merge_reasons(change, reasons.get(i))
     bases = locate_in_order(ctx.grounder, [p.policy_basis for p in narrative.projects])
     for project, window in zip(narrative.projects, bases, strict=True):
         if project.policy_basis:
             merge_policy_documents(project, policy_documents(ctx, project.policy_basis, window))
-    statements = locate_in_order(ctx.grounder, [c.statement_text for c in narrative.changes])
     narrative.changes += unmatched_changes(ctx, [span for span in statements if span])
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
@@ -124,13 +125,5 @@ def recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> li
     if project and table.kind == TableKind.project_performance:
         table.performance_header = PerformanceHeader(project=project)
     table.parse_status = "partial"
-    ref = table_ref(table)
-    return [
-        Finding(
-            check="indicators_from_llm",
-            severity="warning",
-            tables=[ref],
-            message=f"{ref}: {len(found)} indicator rows rebuilt by the LLM from flattened text; check them",
-            provenance=table.provenance,
-        )
-    ]
+    what = f"{len(found)} indicator rows rebuilt by the LLM from flattened text; check them"
+    return [table_finding(table, "indicators_from_llm", "warning", what)]
