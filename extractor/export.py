@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from extractor.validate import row_ref, table_ref
+from extractor.tables.checks import row_ref, table_ref
 from schemas import (
     BudgetDocument,
     Cell,

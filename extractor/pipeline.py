@@ -11,12 +11,12 @@ from extractor.errors import ExtractionError
 from extractor.ingest import ingest
 from extractor.llm.client import LlmClient
 from extractor.narrative.stage import extract_narrative
-from extractor.parse_flat import parse_flat
-from extractor.parse_grid import parse_grid
-from extractor.parse_performance import parse_performance
-from extractor.segment import prose_lines, segment
-from extractor.table_kinds import PERFORMANCE
-from extractor.validate import table_finding, table_ref, validate
+from extractor.tables.checks import table_finding, table_ref, validate
+from extractor.tables.flat import parse_flat
+from extractor.tables.grid import parse_grid
+from extractor.tables.kinds import PERFORMANCE
+from extractor.tables.locate import prose_lines, segment
+from extractor.tables.performance import parse_performance
 from schemas import (
     BudgetDocument,
     DocumentMeta,

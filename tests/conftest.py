@@ -48,7 +48,7 @@ def narrative_inputs(ingested, extracted):
     """(NarrativeText, tables, doc_kind) of a document, built once per test session from the
     session's shared ingest and extraction."""
     from extractor.narrative.text import build_narrative_text
-    from extractor.segment import prose_lines, segment
+    from extractor.tables.locate import prose_lines, segment
 
     cache: dict[Path, tuple] = {}
 

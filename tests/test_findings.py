@@ -73,7 +73,7 @@ def test_seed_002_arithmetic_errors(extracted, suffix):
 
 
 def test_severity_separates_rounding_from_material():
-    from extractor.validate import _compare
+    from extractor.tables.checks import _compare
 
     small = _compare("x", [], [], None, D("10.00"), D("10.02"), 3, "", None)
     big = _compare("x", [], [], None, D("10.00"), D("10.05"), 3, "", None)
@@ -119,7 +119,7 @@ def _money_table(no, title, kind, unit, columns, rows):
 
 
 def test_economic_vs_functional_hand_made():
-    from extractor.validate import check_economic_vs_functional
+    from extractor.tables.checks import check_economic_vs_functional
     from schemas import TableKind
 
     r = _money_row

@@ -175,7 +175,7 @@ def test_indicators_rebuilt_where_the_grid_was_lost(tmp_path: Path) -> None:
     from extractor.ingest import ingest
     from extractor.narrative.stage import recover_indicators
     from extractor.pipeline import extract_source
-    from extractor.segment import segment
+    from extractor.tables.locate import segment
 
     doc_id = "002_e70514054a2d30bc"
     source = ingest(ROOT / "tests" / "data" / f"{doc_id}.flat.txt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extractor.parse_performance import parse_performance
+from extractor.tables.performance import parse_performance
 from schemas import Provenance, SourceLine
 
 HEADER = [

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from evals.table_scoring import gold_cells, predicted_cells, score_cells
-from extractor.parse_performance import parse_target
+from extractor.tables.performance import parse_target
 from tests.conftest import EXAMPLES, GOLD, ROOT, SEEDS
 
 THRESHOLDS = json.loads((ROOT / "evals" / "thresholds" / "tables.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from extractor.llm.client import LlmClient
 from extractor.llm.grounding import Grounder
 from extractor.money import UNIT_PATTERN, to_wan
 from extractor.narrative.text import NarrativeText
-from extractor.parse_performance import parse_target
+from extractor.tables.performance import parse_target
 from schemas import ChangeStatement, Indicator, LlmUsage, PolicyDocument, Provenance, Reason
 from schemas.llm import ChangeItem, Changes, IndicatorItem, Indicators, PolicyDocuments, ReasonSplits
 from schemas.tables import Unit

@@ -20,7 +20,7 @@ from extractor.codes import FUNCTIONAL_CLASSES, join_code
 from extractor.money import NUMBER_PATTERN, UNIT_PATTERN, parse_number, to_wan
 from extractor.narrative.reasons import split_reasons
 from extractor.narrative.text import _PARAGRAPH_START, NarrativeText
-from extractor.validate import row_ref
+from extractor.tables.checks import row_ref
 from schemas import Table, TableKind
 from schemas.narrative import ChangeSection, ChangeStatement, ComparisonBase, SubjectKind
 

@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 
 from extractor.money import CENT, NUMBER_PATTERN, UNIT_PATTERN, parse_number, to_wan
-from extractor.validate import _severity, row_ref, table_ref
+from extractor.tables.checks import _severity, row_ref, table_ref
 from schemas import Finding, Row, Table, TableKind
 from schemas.narrative import ChangeStatement, Project
 

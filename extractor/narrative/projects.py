@@ -24,7 +24,7 @@ from extractor.money import to_wan
 from extractor.narrative.changes import AMOUNT
 from extractor.narrative.policy_documents import find_policy_documents
 from extractor.narrative.text import NarrativeText, unwrap
-from extractor.validate import _severity, row_ref, table_ref
+from extractor.tables.checks import _severity, row_ref, table_ref
 from schemas import Allocation, Finding, Project, Provenance, Row, Table, TableKind
 
 _CN_NUM = "一二三四五六七八九十"

@@ -18,8 +18,8 @@ from extractor.narrative.checks import check_changes, check_project_years
 from extractor.narrative.merge import merge_policy_documents, merge_reasons
 from extractor.narrative.projects import find_projects
 from extractor.narrative.text import build_narrative_text
-from extractor.table_kinds import PERFORMANCE
-from extractor.validate import table_finding
+from extractor.tables.checks import table_finding
+from extractor.tables.kinds import PERFORMANCE
 from schemas import (
     Finding,
     Indicator,

@@ -7,8 +7,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, parent_code
-from extractor.layouts import ROW_IDENTITIES
 from extractor.money import CENT, NUMBER_PATTERN, to_wan
+from extractor.tables.layouts import ROW_IDENTITIES
 from schemas import Finding, Provenance, Row, Severity, SourceLine, Table, TableKind
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from extractor.columns import header_key
 from extractor.labels import clean_cell
 from extractor.money import is_number, parse_number
+from extractor.tables.columns import header_key
 from schemas import Indicator, PerformanceHeader, Provenance, SourceLine
 
 _OPERATOR = re.compile(

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 
 from extractor.codes import code_level, join_code, scheme_of, split_leading_code
-from extractor.columns import ColumnRole, column_roles, header_key, header_paths, resolve_column_id
 from extractor.labels import normalise_label
-from extractor.layouts import LAYOUTS
 from extractor.money import is_number, parse_number, to_wan
-from extractor.table_kinds import TWO_SIDED
+from extractor.tables.columns import ColumnRole, column_roles, header_key, header_paths, resolve_column_id
+from extractor.tables.kinds import TWO_SIDED
+from extractor.tables.layouts import LAYOUTS
 from schemas import Cell, Column, Finding, Row, SourceLine, TableKind, Unit
 
 TOTAL_LABELS = re.compile(r"^(合计|总计|收入总计|支出总计|本年收入合计|本年支出合计|收入合计|支出合计)$")

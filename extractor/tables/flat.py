@@ -15,12 +15,12 @@ from decimal import Decimal
 from itertools import combinations
 
 from extractor.codes import FUNCTIONAL_CLASSES, code_level, join_code, parent_code, scheme_of
-from extractor.columns import header_key
 from extractor.labels import normalise_label
-from extractor.layouts import LAYOUTS, ROW_IDENTITIES
 from extractor.money import CENT, is_number, parse_number, to_wan
-from extractor.parse_grid import TOTAL_LABELS, GridResult
-from extractor.table_kinds import TWO_SIDED
+from extractor.tables.columns import header_key
+from extractor.tables.grid import TOTAL_LABELS, GridResult
+from extractor.tables.kinds import TWO_SIDED
+from extractor.tables.layouts import LAYOUTS, ROW_IDENTITIES
 from schemas import COLUMNS, Cell, Column, Finding, Row, SourceLine, TableKind, Unit
 
 MAX_SEARCH_STEPS = 50_000

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractor.money import is_number, parse_unit
-from extractor.table_kinds import PERFORMANCE, normalise_title, title_kind
+from extractor.tables.kinds import PERFORMANCE, normalise_title, title_kind
 from schemas import SourceDocument, SourceLine, TableKind, TableRegion
 
 _PERFORMANCE_KINDS = {k.value for k in PERFORMANCE}
