@@ -11,12 +11,14 @@ from extractor.errors import ExtractionError
 from extractor.ingest import ingest
 from extractor.llm.client import LlmClient
 from extractor.narrative.stage import extract_narrative
-from extractor.tables.checks import table_finding, table_ref, validate
+from extractor.tables.checks import CheckTally, table_finding, table_ref, validate
+from extractor.tables.coverage import measure
 from extractor.tables.flat import parse_flat
 from extractor.tables.grid import parse_grid
 from extractor.tables.kinds import PERFORMANCE
 from extractor.tables.locate import prose_lines, segment
 from extractor.tables.performance import parse_performance
+from extractor.tables.words import lay_out
 from schemas import (
     BudgetDocument,
     DocumentMeta,
@@ -62,15 +64,24 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
     default_unit = units.most_common(1)[0][0] if units else "万元"
     tables = [_parse_region(r, default_unit, findings) for r in seg.regions]
     if not seg.regions:
+        where = seg.separately
         findings.append(
             Finding(
                 check="no_tables",
-                severity="error",
-                message=f"{source.path}: budget wording found but no table could be located",
+                severity="warning",
+                message=(
+                    f"narrative-only volume: no table in this file; it says “{where.text.strip()}”"
+                    if where
+                    else "narrative-only volume: budget wording found but no table is printed in this file"
+                ),
+                provenance=where.provenance if where else None,
             )
         )
+    for conflict in seg.conflicts:
+        findings.append(Finding(check="metadata_conflict", severity="warning", message=conflict))
     text_lines = prose_lines(source, seg.regions)
-    findings += validate(tables, text_lines, seg.doc_kind)
+    tally = CheckTally()
+    findings += validate(tables, text_lines, seg.doc_kind, tally)
     narrative, narrative_findings = extract_narrative(
         text_lines, tables, seg.regions, seg.doc_kind, llm, seg.year
     )
@@ -82,9 +93,12 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         department=seg.department,
         year=seg.year,
         doc_kind=seg.doc_kind,  # type: ignore[arg-type]
+        disclosure_level=seg.disclosure_level,  # type: ignore[arg-type]
         template_family=seg.template_family,  # type: ignore[arg-type]
+        tables_published_separately=seg.separately.text.strip() if seg.separately else None,
         page_count=source.page_count,
         extractor_version=__version__,
+        coverage=measure(source, seg.regions, tables, tally),
     )
     return BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
 
@@ -133,8 +147,17 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
             )
         )
     has_grid = any(line.cells is not None for line in region.lines)
-    parser = parse_grid if has_grid else parse_flat
-    result = parser(kind, region.lines, unit, ref)  # type: ignore[arg-type]
+    if not has_grid and any(line.words for line in region.lines):
+        layout = lay_out(region.lines)
+        result = parse_grid(kind, layout.rows, unit, ref, paths=layout.paths, hints=layout.hints)  # type: ignore[arg-type]
+        result.findings.extend(
+            Finding(check="layout_warning", severity="warning", tables=[ref], message=f"{ref}: {m}")
+            for m in layout.notes
+        )
+    elif has_grid:
+        result = parse_grid(kind, region.lines, unit, ref)  # type: ignore[arg-type]
+    else:
+        result = parse_flat(kind, region.lines, unit, ref)  # type: ignore[arg-type]
     table.columns, table.rows = result.columns, result.rows
     table.parse_status = result.status  # type: ignore[assignment]
     findings.extend(result.findings)
@@ -149,9 +172,28 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
                 located=False,
             )
         )
-    if not table.empty and not table.rows:
+    if not table.empty and not has_values and not _prints_amounts(region):
+        # Headers (and perhaps an empty 合计 row) with no amount anywhere: printed empty.
+        table.empty = True
+        findings.append(
+            table_finding(
+                table,
+                "empty_table_unexplained",
+                "warning",
+                "printed with headers only: no amount and no sentence saying why it is empty",
+            )
+        )
+    elif not table.empty and not table.rows:
         table.parse_status = "failed"
         findings.append(
             table_finding(table, "table_unparsed", "error", "located but no data row could be parsed")
         )
     return table
+
+
+_AMOUNT_TOKEN = re.compile(r"(?<![\d.])\d[\d,]*\.\d{1,2}(?![\d.])")
+
+
+def _prints_amounts(region: TableRegion) -> bool:
+    """Does any line of the region print a money amount (a number with decimals)?"""
+    return any(_AMOUNT_TOKEN.search(line.text) for line in region.lines)

@@ -1,7 +1,7 @@
 """Pydantic models: the single contract between ingest, parsing, validation, evals and exports."""
 
 from schemas.columns import COLUMNS, ColumnDef
-from schemas.document import BudgetDocument, DocKind, DocumentMeta, TemplateFamily
+from schemas.document import BudgetDocument, Coverage, CoverageMiss, DocKind, DocumentMeta, TemplateFamily
 from schemas.findings import Finding, Severity
 from schemas.narrative import (
     REASON_CATEGORIES,
@@ -40,6 +40,8 @@ __all__ = [
     "Reason",
     "COLUMNS",
     "BudgetDocument",
+    "Coverage",
+    "CoverageMiss",
     "Cell",
     "Column",
     "ColumnDef",

@@ -28,13 +28,16 @@ def _c(id_: str, zh: str, description: str, *patterns: str) -> ColumnDef:
 
 COLUMNS: tuple[ColumnDef, ...] = (
     # Shanghai-style 三公 table: items are columns.
-    _c("three_public_total", "“三公”经费合计", "三公 total where items are columns", r"三公.*>合计$"),
+    _c("three_public_total", "“三公”经费合计", "三公 total where items are columns", r"三公[^>]*>(合计|小计)$"),
     _c("abroad", "因公出国（境）费", "三公 item as a column", r"三公.*因公出国"),
     _c("reception", "公务接待费", "三公 item as a column", r"三公.*公务接待"),
     _c("vehicle_purchase", "公务用车购置费", "三公 item as a column", r"三公.*(购置费|公务用车购置)$"),
     _c("vehicle_operation", "公务用车运行费", "三公 item as a column", r"三公.*运行(维护)?费$"),
     _c("vehicle", "公务用车购置及运行费（小计）", "三公 item as a column", r"三公.*公务用车购置及运行"),
     _c("admin_operation", "机关运行经费", "机关运行经费 where combined with 三公", r"机关运行经费"),
+    # Jiangsu 三公 table: 会议费 and 培训费 beside the 三公 items.
+    _c("meeting", "会议费", "meeting expenses as a column", r"会议费$"),
+    _c("training", "培训费", "training expenses as a column", r"培训费$"),
     # Carry-over table halves.
     _c("nonfiscal_subtotal", "非财政拨款小计", "carry-over: non-fiscal subtotal", r"非财政拨款>小计$"),
     _c("nonfiscal_personnel", "非财政拨款基本支出人员经费", "carry-over", r"非财政拨款>.*人员经费$"),
@@ -70,6 +73,16 @@ COLUMNS: tuple[ColumnDef, ...] = (
         r"上级国有资本经营预算安排",
     ),
     _c("special_account", "财政专户（教育收费）", "special fiscal account", r"财政专户"),
+    _c(
+        "public_finance_appropriation",
+        "公共财政拨款（补助）资金",
+        "general-budget appropriation proper (Jiangsu)",
+        r"公共财政拨款（补助）资金$",
+    ),
+    _c("special_revenue", "专项收入", "earmarked revenue within the general budget (Jiangsu)", r"专项收入$"),
+    _c("other_funds", "其他资金", "other funds (Jiangsu)", r"^其他资金$"),
+    _c("unit_reserve", "单位预留机动经费", "the unit's contingency reserve (Jiangsu)", r"单位预留机动经费$"),
+    _c("carry_forward", "结转下年资金", "funds carried forward to next year", r"结转下年(资金)?$"),
     _c("unit_funds", "单位资金", "the unit's own funds", r"单位资金$"),
     _c("nonfiscal_carryover", "非财政拨款结转结余", "non-fiscal carry-over", r"非财政拨款结转"),
     _c("fiscal_carryover", "财政拨款结转", "fiscal carry-over", r"财政拨款结转"),
@@ -131,6 +144,8 @@ COLUMNS: tuple[ColumnDef, ...] = (
         "预算数 / 决算数",
         "the amount column of one half of a summary table",
         r"(预算数|决算数|执行数)$",
+        r"^金额$",
+        r">金额$",
     ),
 )
 

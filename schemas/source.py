@@ -15,19 +15,25 @@ from schemas.provenance import Provenance
 SourceFormat = Literal["pdf", "text"]
 
 
+Word = tuple[str, float, float, float, float]
+"""A printed word of a PDF line: text, x0, x1, top, bottom (PDF points)."""
+
+
 class SourceLine(BaseModel):
     """One line of the document in reading order.
 
     ``cells`` is set when the renderer knew the table grid (a ruled PDF table or a
     tab-separated line): one entry per grid column, ``None`` for a cell covered by a merged
     neighbour. ``grid_start`` marks the first row of a grid as the renderer found it (a PDF
-    table continued on a new page starts a new grid).
+    table continued on a new page starts a new grid). ``words`` are the positioned words of a
+    PDF line outside any ruled grid: the table stage lays unruled tables out from them.
     """
 
     text: str
     cells: list[str | None] | None = None
     grid_start: bool = False
     heading: bool = False
+    words: list[Word] | None = None
     provenance: Provenance
 
 

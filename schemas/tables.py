@@ -30,6 +30,12 @@ class TableKind(StrEnum):
     carryover = "carryover"  # 上年结转结余情况(明细)表
     department_performance = "department_performance"  # 部门整体绩效目标表
     project_performance = "project_performance"  # 项目支出绩效目标表
+    fiscal_expenditure = "fiscal_expenditure"  # 财政拨款支出预算表（功能科目） (Jiangsu)
+    fiscal_basic_expenditure = "fiscal_basic_expenditure"  # 财政拨款基本支出预算表（经济科目）
+    admin_operation = "admin_operation"  # 一般公共预算机关运行经费支出预算表
+    government_procurement = "government_procurement"  # 政府采购（支出）预算表
+    state_assets = "state_assets"  # 国有资产占用情况表
+    other = "other"  # a located table whose title names no known kind: still a table, kept whole
 
 
 class Cell(BaseModel):

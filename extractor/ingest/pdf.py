@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pdfplumber
@@ -13,10 +14,12 @@ from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 from extractor.errors import ExtractionError
 from extractor.labels import clean_cell
 from schemas import Provenance, SourceDocument, SourceLine
+from schemas.source import Word
 
 MAX_PAGES = 400
 # Share of the smaller height two lines must overlap to be one line (pdfminer's LAParams.line_overlap).
 LINE_OVERLAP = 0.5
+_AMOUNT_LINE = re.compile(r"^-?[\d,]+\.\d+$")
 
 
 def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
@@ -63,34 +66,91 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
         return SourceDocument(path=name, format="pdf", page_count=len(pages), lines=lines, warnings=warnings)
 
 
+def _invisible_fill(obj: dict) -> bool:
+    """A filled rectangle with no stroke painted white (a page or cell background): its edges are
+    not rules a reader sees, so they must not make a table grid."""
+    if obj.get("object_type") != "rect" or obj.get("stroke") or not obj.get("fill"):
+        return False
+    colour = obj.get("non_stroking_color")
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    return bool(values) and all(isinstance(v, (int, float)) and v >= 0.95 for v in values)
+
+
+def _holds_records(rows: list[list[str | None]]) -> bool:
+    """A found "grid" whose cells each stack several amounts on separate lines is a page with
+    column rules but no row rules: its rows are not ruled, so it is laid out from words instead."""
+    for row in rows:
+        for cell in row:
+            if cell and sum(bool(_AMOUNT_LINE.match(t.strip())) for t in cell.split("\n")) >= 3:
+                return True
+    return False
+
+
 def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
     page = page.dedupe_chars()
     n_chars = len(page.chars)
     if n_chars == 0:
         return [], 0
     items: list[tuple[float, float, SourceLine]] = []
-    tables = page.find_tables()
-    boxes = [t.bbox for t in tables]
-    for table in tables:
-        rows = table.extract()
+    ruled = page.filter(lambda obj: not _invisible_fill(obj))
+    found = [(t, t.extract()) for t in ruled.find_tables()]
+    tables = [(t, rows) for t, rows in found if len(t.columns) >= 2 and not _holds_records(rows)]
+    boxes = [t.bbox for t, _ in tables]
+    for table, rows in tables:
         for i, (row, cells) in enumerate(zip(table.rows, rows, strict=True)):
             x0, top, x1, bottom = row.bbox
             prov = Provenance(file=name, page=number, bbox=(x0, top, x1, bottom))
             clean = [None if c is None else clean_cell(c) for c in cells]
             text = " ".join(c for c in clean if c)
             items.append((top, x0, SourceLine(text=text, cells=clean, grid_start=i == 0, provenance=prov)))
+    free_lines = []
     for tl in _text_lines(page, boxes):
         mid = (tl["top"] + tl["bottom"]) / 2
         if any(b[1] <= mid <= b[3] and b[0] - 2 <= tl["x0"] <= b[2] + 2 for b in boxes):
             continue
+        free_lines.append(tl)
+    words_of = _words_by_line(page, free_lines, boxes)
+    for tl, words in zip(free_lines, words_of, strict=True):
         prov = Provenance(file=name, page=number, bbox=(tl["x0"], tl["top"], tl["x1"], tl["bottom"]))
-        items.append((tl["top"], tl["x0"], SourceLine(text=tl["text"].strip(), provenance=prov)))
+        line = SourceLine(text=tl["text"].strip(), words=words, provenance=prov)
+        items.append((tl["top"], tl["x0"], line))
     items.sort(key=lambda it: (round(it[0], 1), it[1]))
     out = []
     for idx, (_, _, line) in enumerate(items, start=1):
         line.provenance = line.provenance.model_copy(update={"line": idx})
         out.append(line)
     return out, n_chars
+
+
+def _words_by_line(page, lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
+    """The page's words (outside ruled grids), each given to the text line it sits on.
+
+    A word belongs to the line whose vertical extent holds the word's middle and whose x range
+    covers it; lines were built with mixed-font baselines joined, so a small-font amount beside a
+    large label lands on the label's line, as a reader sees it."""
+    out: list[list[Word]] = [[] for _ in lines]
+    if not lines:
+        return out
+    for w in page.extract_words(keep_blank_chars=False, use_text_flow=False):
+        if not w.get("upright", True):
+            continue
+        mid_y = (w["top"] + w["bottom"]) / 2
+        mid_x = (w["x0"] + w["x1"]) / 2
+        if any(b[0] <= mid_x <= b[2] and b[1] <= mid_y <= b[3] for b in boxes):
+            continue
+        best, best_d = None, None
+        for i, tl in enumerate(lines):
+            if tl["x0"] - 1 <= mid_x <= tl["x1"] + 1:
+                d = 0.0 if tl["top"] - 1 <= mid_y <= tl["bottom"] + 1 else min(
+                    abs(mid_y - tl["top"]), abs(mid_y - tl["bottom"])
+                )
+                if best_d is None or d < best_d:
+                    best, best_d = i, d
+        if best is not None and best_d is not None and best_d <= 6:
+            out[best].append((w["text"], w["x0"], w["x1"], w["top"], w["bottom"]))
+    for words in out:
+        words.sort(key=lambda w: w[1])
+    return out
 
 
 def _inside(char: dict, boxes: list[tuple]) -> bool:

@@ -332,21 +332,28 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     functional = [c for c in changes if c.subject_kind == "functional_item" and c.code and len(c.code) == 7]
     revenue = [c for c in changes if c.section == "revenue" and c.status != "not_arranged"]
     # Σ parts in the text against 基本+项目支出 in the text (决算: income ≠ spending by design).
-    text_sums = [(gpa, functional, "functional items'", "一般公共预算当年拨款")]
+    # Spending beside 基本/项目支出 (Jiangsu's 单位预留机动经费) belongs to the whole: with it stated
+    # the sum is checked with it, never without it.
+    reserve = [
+        c
+        for c in changes
+        if c.section in ("expenditure", "other") and re.search(r"预留|机动经费", c.subject or "") and c.status != "not_arranged"
+    ]
+    text_sums = [(gpa, functional, "functional items'", "一般公共预算当年拨款", [])]
     if doc_kind != "final_accounts":
-        text_sums.append((spend, revenue, "revenue sources'", "支出预算"))
-    for pair, parts, what, of in text_sums:
+        text_sums.append((spend, revenue, "revenue sources'", "支出预算", reserve))
+    for pair, parts, what, of, extra in text_sums:
         if len(pair) != 2 or not parts:
             continue
         for field, label in (("amount_wan", "amounts"), ("delta_wan", "changes")):
-            if _all_stated(pair, field) and _all_stated(parts, field):
-                whole = sum((getattr(c, field) for c in pair), Decimal(0))
+            if _all_stated(pair, field) and _all_stated(parts, field) and _all_stated(extra, field):
+                whole = sum((getattr(c, field) for c in (*pair, *extra)), Decimal(0))
                 out.append(_sum_finding(f"Σ {what} {label} vs 基本+项目支出 ({of})", parts, whole, field, []))
     for parts, tk in ((gpa, TableKind.general_public_expenditure), (spend, TableKind.expenditure_summary)):
         t = _table(tables, tk)
         row = _total_row(t) if t else None
         whole = _cell_wan(t, row, "total") if t and row else None
-        if len(parts) == 2 and whole is not None:
+        if len(parts) == 2 and whole is not None and not (tk == TableKind.expenditure_summary and reserve):
             out.append(
                 _sum_finding(
                     f"基本+项目支出 in the text vs {table_ref(t)} total",

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from schemas import COLUMNS
 
 _CODE_LEAF = re.compile(r"^(类|款|项)$|编码$|代码$")
-_LABEL_LEAF = re.compile(r"名称$|^项目$|^功能分类$|^科目$|内容$|^经济分类$|^支出功能分类$")
+_LABEL_LEAF = re.compile(
+    r"名称$|^项目$|^功能分类$|^科目$|内容$|^经济分类$|^支出功能分类$|形式$|方式$|大类$|^经济科目$|^功能科目$"
+)
 _COMPILED = [(c.id, [re.compile(p) for p in c.patterns]) for c in COLUMNS]
 _HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", '"': "“"})
 

@@ -118,9 +118,10 @@ def _valid(panels: list[list[ColumnRole]]) -> bool:
 
 
 def _panels_fit(kind: TableKind, panels: list[list[ColumnRole]]) -> bool:
-    """Two-sided summaries have two panels; other tables repeat one panel side by side."""
+    """Two-sided summaries have two panels (three where the expenditure side is printed by function
+    and by purpose, as in Jiangsu); other tables repeat one panel side by side."""
     if kind in TWO_SIDED:
-        return len(panels) == 2
+        return len(panels) in (2, 3)
     ids = [[r.column_id for r in p if r.role == "money"] for p in panels]
     return all(i == ids[0] for i in ids)
 
@@ -158,12 +159,72 @@ def _money_width(data: list[SourceLine], width: int) -> int:
     return width - first
 
 
-def parse_grid(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: str) -> GridResult:
-    """Turn grid rows into typed ``Row``s with canonical money-column ids."""
+def _content_roles(data: list[SourceLine], width: int) -> list[str | None]:
+    """Per column, what its data cells hold: "money" (amounts), "code" (classification codes only),
+    "label" (text only) or None (blank throughout)."""
+    out: list[str | None] = []
+    for i in range(width):
+        cells = [c for line in data for c in [(line.cells or [])[i] if i < len(line.cells or []) else None] if c]
+        if not cells:
+            out.append(None)
+        elif all(re.fullmatch(r"\d{3}(\d{2}){0,2}", c.replace(" ", "")) for c in cells):
+            out.append("code")
+        elif any(is_number(c) for c in cells):
+            out.append("money")
+        else:
+            out.append("label")
+    return out
+
+
+def _apply_content(roles: list[ColumnRole], content: list[str | None]) -> None:
+    """A column the header calls money but whose cells are all text is a label column (采购组织形式,
+    经济科目 …); a column with no header that holds amounts is a money column of unknown id, never
+    ignored; a headerless column of codes or text is a code or label column."""
+    for r in roles:
+        held = content[r.index] if r.index < len(content) else None
+        if r.role == "money" and held == "label" and r.column_id is None:
+            r.role = "label"
+        elif r.role == "ignore" and held in ("money", "code", "label") and not r.path:
+            r.role = held
+
+
+def _sections(panels: list[list[ColumnRole]]) -> list[str]:
+    """income / expenditure per panel of a summary table: from the header path where it says
+    收入 or 支出, else the first panel is income and the others expenditure."""
+    out = []
+    for p, panel in enumerate(panels):
+        words = "".join("".join(r.path[:1]) for r in panel)
+        if "收入" in words and "支出" not in words:
+            out.append("income")
+        elif "支出" in words and "收入" not in words:
+            out.append("expenditure")
+        else:
+            out.append("income" if p == 0 else "expenditure")
+    return out
+
+
+def parse_grid(
+    kind: TableKind,
+    lines: list[SourceLine],
+    unit: Unit,
+    table_ref: str,
+    paths: list[list[str]] | None = None,
+    hints: list[str | None] | None = None,
+) -> GridResult:
+    """Turn grid rows into typed ``Row``s with canonical money-column ids.
+
+    ``paths`` (with ``hints``, what each column's cells hold) come from a word layout that read the
+    header geometrically; without them the header rows of the grid are read here."""
     findings: list[Finding] = []
-    header, data = split_grid(lines)
-    width = _width(header, data)
-    roles = column_roles(header_paths(header, width))
+    if paths is None:
+        header, data = split_grid(lines)
+        width = _width(header, data)
+        paths = header_paths(header, width)
+    else:
+        header, data = [], [line for line in lines if line.cells is not None]
+        width = len(paths)
+    roles = column_roles(paths)
+    _apply_content(roles, hints if hints is not None else _content_roles(data, width))
     panels = _panels(roles)
     status = "ok"
     if data and (not _valid(panels) or not _panels_fit(kind, panels)):
@@ -186,7 +247,8 @@ def parse_grid(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: 
                             )
                         )
             status = "partial"
-    two_sided = kind in TWO_SIDED and len(panels) == 2
+    two_sided = kind in TWO_SIDED and len(panels) in (2, 3)
+    sections = _sections(panels) if two_sided else []
     for panel in panels:
         money = [r for r in panel if r.role == "money"]
         if two_sided and len(money) == 1:
@@ -199,16 +261,67 @@ def parse_grid(kind: TableKind, lines: list[SourceLine], unit: Unit, table_ref: 
                 seen.add(r.column_id or "")
                 columns.append(Column(column_id=r.column_id or "", header_path=r.path))
     rows: list[Row] = []
+    money_idx = [r.index for p in panels for r in p if r.role == "money"]
+    label_idx = [r.index for p in panels for r in p if r.role in ("label", "code")]
     for line in data:
-        cells = line.cells or []
+        cells = _realign(line.cells or [], width, money_idx, label_idx)
+        previous: Row | None = None
         for p, panel in enumerate(panels):
             row = _make_row(line, cells, panel, unit, len(rows), findings, table_ref)
             if row is None:
+                previous = None
                 continue
             if two_sided:
-                row.section = "income" if p == 0 else "expenditure"
+                row.section = sections[p]  # type: ignore[assignment]
+            # A total label spanning two panels ("当年支出小计" over 功能分类 and 支出用途) with its
+            # amount printed under the last one: one row, labelled.
+            if (
+                previous is not None
+                and not row.printed_label
+                and not row.code
+                and previous.section == row.section
+                and all(c.value is None for c in previous.cells)
+            ):
+                rows.remove(previous)
+                row.label, row.printed_label, row.is_total = previous.label, previous.printed_label, previous.is_total
+                row.index = previous.index
             rows.append(row)
+            previous = row
     return GridResult(columns=columns, rows=rows, findings=findings, status=status)
+
+
+def _realign(cells: list[str | None], width: int, money: list[int], labels: list[int]) -> list[str | None]:
+    """A row of a continuation grid with fewer columns (a 合计 row whose label cell spans the code
+    columns, alone on a new page): its trailing amounts go to the money columns in order and its
+    text to the first label column, instead of shifting every value one column left."""
+    if len(cells) >= width or not money or not labels:
+        return cells
+    filled = [c for c in cells if c is not None]
+    tail = len(money)
+    if len(filled) < tail or not all(is_number(c) or c == "" for c in filled[-tail:]):
+        return cells
+    out: list[str | None] = [None] * width
+    text = [c for c in filled[:-tail] if c]
+    if text:
+        out[labels[0] if len(labels) == 1 else labels[-1] if text[0] in ("合计", "总计") else labels[0]] = " ".join(text)
+    for i, c in zip(money, filled[-tail:], strict=True):
+        out[i] = c
+    return out
+
+
+def _row_label(label_roles: list[ColumnRole], labels: list[str]) -> tuple[str, str | None]:
+    """The row's printed name and project. Label columns under one shared header (项目名称 over
+    group | item) are one hierarchical row header: the innermost filled text names the row. A
+    second label column of its own headed 项目… holds the project. Otherwise the leftmost filled
+    label cell names the row (政府采购 tables: 品目大类 | 专项名称 | 经济科目 | 物品名称)."""
+    filled = [t for t in labels if t]
+    if not filled:
+        return "", None
+    if len(label_roles) > 1 and all(r.path == label_roles[0].path for r in label_roles):
+        return filled[-1], None
+    if len(labels) == 2 and re.search(r"项目", "".join(label_roles[1].path[-1:])):
+        return labels[0], labels[1] or None
+    return filled[0], None
 
 
 def _make_row(
@@ -224,10 +337,10 @@ def _make_row(
         return (cells[i] if i < len(cells) else None) or ""
 
     code_parts = [cell(r.index) for r in panel if r.role == "code"]
-    labels = [cell(r.index) for r in panel if r.role == "label"]
+    label_roles = [r for r in panel if r.role == "label"]
+    labels = [cell(r.index) for r in label_roles]
     code = join_code([c for c in code_parts if re.fullmatch(r"\d+", c.replace(" ", ""))])
-    printed = labels[0] if labels else ""
-    project = labels[1] if len(labels) > 1 and labels[1] else None
+    printed, project = _row_label(label_roles, labels)
     if code is None:
         lead, rest = split_leading_code(printed)
         if lead:

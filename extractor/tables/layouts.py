@@ -99,6 +99,8 @@ ROW_IDENTITIES: dict[TableKind, list[tuple[str, list[str]]]] = {
     ],
     TableKind.expenditure_summary: [
         ("total", ["basic", "project"]),
+        ("total", ["basic", "project", "unit_reserve"]),
+        ("total", ["basic", "project", "unit_reserve", "carry_forward"]),
         ("total", ["basic", "project", "remit_superior", "operating_expense", "subsidy_affiliated"]),
     ],
     TableKind.general_public_expenditure: [("total", ["basic", "project"])],
@@ -115,6 +117,7 @@ ROW_IDENTITIES: dict[TableKind, list[tuple[str, list[str]]]] = {
     TableKind.fiscal_summary: [("total", ["general_public_budget", "government_fund", "state_capital"])],
     TableKind.three_public: [
         ("total", ["general_public_budget", "government_fund", "state_capital"]),
+        ("total", ["three_public_total", "meeting", "training"]),
         ("three_public_total", ["abroad", "reception", "vehicle"]),
         ("vehicle", ["vehicle_purchase", "vehicle_operation"]),
     ],
