@@ -81,6 +81,11 @@ def prompt_templates() -> dict[str, str]:
 def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Sums over the documents: counts by status, pages, seconds, LLM calls, tokens, cache hits."""
     llm = [e.get("llm") or {} for e in entries]
+    cov = [e.get("coverage") or {} for e in entries]
+    printed = sum(c.get("amounts_printed", 0) for c in cov)
+    captured = sum(c.get("amounts_captured", 0) for c in cov)
+    checks = sum(c.get("identity_checks", 0) for c in cov)
+    holds = sum(c.get("identity_holds", 0) for c in cov)
     return {
         "documents": len(entries),
         **{s: sum(1 for e in entries if e["status"] == s) for s in STATUSES},
@@ -91,6 +96,12 @@ def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "llm_prompt_tokens": sum(u.get("prompt_tokens", 0) for u in llm),
         "llm_completion_tokens": sum(u.get("completion_tokens", 0) for u in llm),
         "llm_failures": sum(sum((u.get("failures") or {}).values()) for u in llm),
+        "amounts_printed": printed,
+        "amounts_captured": captured,
+        "coverage": round(captured / printed, 4) if printed else None,
+        "identity_checks": checks,
+        "identity_holds": holds,
+        "identity_share": round(holds / checks, 4) if checks else None,
     }
 
 

@@ -83,6 +83,11 @@ VIEWS = {
         SELECT "check", severity, count(*) AS findings, count(DISTINCT doc_id) AS documents
         FROM findings
         GROUP BY ALL""",
+    "v_coverage": """
+        SELECT doc_id, department, year, template_family, amounts_printed, amounts_captured, coverage,
+               identity_checks, identity_holds
+        FROM documents
+        ORDER BY coverage NULLS LAST, doc_id""",
     "v_run_status": """
         SELECT status, coalesce(reason, '') AS reason, count(*) AS documents
         FROM run_documents

@@ -112,6 +112,12 @@ def process_document(task: Task) -> Outcome:
         doc_kind=doc.meta.doc_kind,
         tables=len(doc.tables),
         facts=fact_count(doc),
+        coverage={
+            "amounts_printed": doc.meta.coverage.amounts_printed,
+            "amounts_captured": doc.meta.coverage.amounts_captured,
+            "identity_checks": doc.meta.coverage.identity_checks,
+            "identity_holds": doc.meta.coverage.identity_holds,
+        },
         findings=dict(sorted(severities.items())),
         llm={
             "status": doc.narrative.llm.status,
