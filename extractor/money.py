@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from schemas import Unit
@@ -22,6 +23,17 @@ def normalise_text(text: str) -> str:
 def is_number(text: str) -> bool:
     """True when ``text`` is a printed number such as "1,234.50", "0", "-3.2"."""
     return bool(_NUMBER.match(normalise_text(text)))
+
+
+def is_year(tokens: Sequence[str | tuple], i: int) -> bool:
+    """Is token ``i`` (a string, or a word tuple whose first item is its text) a year written
+    before 年 ("2026 年", "2025年度")? A date, never an amount."""
+
+    def text(t: str | tuple) -> str:
+        return t if isinstance(t, str) else t[0]
+
+    nxt = i + 1 < len(tokens) and text(tokens[i + 1]).startswith("年")
+    return bool(nxt and re.fullmatch(r"(19|20)\d{2}", text(tokens[i])))
 
 
 def parse_number(text: str) -> Decimal | None:

@@ -30,6 +30,8 @@ from schemas import (
 )
 
 _BUDGET_WORDS = re.compile(r"部门预算|部门决算|预算公开|决算公开|单位预算|预算表|决算表")
+_DISCLOSURE_PARTS = re.compile(r"部门概况|单位概况|主要职能|机构设置|(预算|决算)情况说明|名词解释")
+_STATED_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|亿元)")
 
 
 def doc_id_for(path: str | Path) -> str:
@@ -56,6 +58,13 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         if not _BUDGET_WORDS.search(text):
             raise ExtractionError(
                 source.path, "not a budget disclosure (no 部门预算/决算 tables or wording found)"
+            )
+        # Without tables, a disclosure still has its parts and its amounts: a file that merely
+        # talks about budgets (a README, a notice) is not a narrative-only volume.
+        if not (_DISCLOSURE_PARTS.search(text) and _STATED_AMOUNT.search(text)):
+            raise ExtractionError(
+                source.path,
+                "not a budget disclosure (no table, and no 部门概况/情况说明 part stating amounts)",
             )
     findings: list[Finding] = [
         Finding(check="ingest_warning", severity="warning", message=w) for w in source.warnings

@@ -324,6 +324,11 @@ def _all_stated(changes: list[ChangeStatement], field: str) -> bool:
     return all(getattr(c, field) is not None for c in changes)
 
 
+# Spending printed beside 基本支出/项目支出 in the family: Jiangsu's 单位预留机动经费 (a contingency
+# reserve inside the total) and the 决算 forms' 上缴上级支出 / 经营支出 / 对附属单位补助支出.
+_SPENDING_BESIDE_BASIC_PROJECT = re.compile(r"预留机动经费|上缴上级支出|经营支出|对附属单位补助支出")
+
+
 def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind: str | None) -> list[Finding]:
     out: list[Finding | None] = []
     parts_kinds = ("basic_expenditure", "project_expenditure")
@@ -332,12 +337,14 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     functional = [c for c in changes if c.subject_kind == "functional_item" and c.code and len(c.code) == 7]
     revenue = [c for c in changes if c.section == "revenue" and c.status != "not_arranged"]
     # Σ parts in the text against 基本+项目支出 in the text (决算: income ≠ spending by design).
-    # Spending beside 基本/项目支出 (Jiangsu's 单位预留机动经费) belongs to the whole: with it stated
-    # the sum is checked with it, never without it.
+    # Spending the family budgets beside 基本/项目支出 belongs to the whole: with it stated the sum
+    # is checked with it, never without it.
     reserve = [
         c
         for c in changes
-        if c.section in ("expenditure", "other") and re.search(r"预留|机动经费", c.subject or "") and c.status != "not_arranged"
+        if c.section in ("expenditure", "other")
+        and _SPENDING_BESIDE_BASIC_PROJECT.search(c.subject or "")
+        and c.status != "not_arranged"
     ]
     text_sums = [(gpa, functional, "functional items'", "一般公共预算当年拨款", [])]
     if doc_kind != "final_accounts":
@@ -353,7 +360,8 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
         t = _table(tables, tk)
         row = _total_row(t) if t else None
         whole = _cell_wan(t, row, "total") if t and row else None
-        if len(parts) == 2 and whole is not None and not (tk == TableKind.expenditure_summary and reserve):
+        # The table's total is 基本 + 项目 only where the table has no other spending column.
+        if len(parts) == 2 and whole is not None and {c.column_id for c in t.columns} <= {"total", "basic", "project"}:
             out.append(
                 _sum_finding(
                     f"基本+项目支出 in the text vs {table_ref(t)} total",

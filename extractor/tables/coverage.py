@@ -1,8 +1,10 @@
 """Label-free coverage: of the money amounts printed where tables are, the share that reached facts.
 
 A PDF "table page" is a page holding a located table's title or rows; a text rendering's table
-lines are the lines of located tables. Every amount printed there (a number with two decimals, or
-with thousands separators) is counted once per occurrence; it is captured when a fact holds the same
+lines are the lines of located tables. Every number printed there in a cell or as a token — "0",
+"2,932,700", "10.81" — is counted once per occurrence, except classification codes that lead a row
+(类/款/项 cells before the row's name), column-number rows ("※ 1 2 3", "栏次 1 2 3") and bare page
+numbers; it is captured when a fact holds the same
 value read from the same place (page and line, or the row's bbox on the page). The misses are listed
 so a person can look. Identity checks are tallied by the checks themselves (``CheckTally``).
 """
@@ -13,12 +15,15 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from extractor.money import parse_number
+from extractor.money import is_number, is_year, parse_number
 from extractor.tables.checks import CheckTally
+from extractor.tables.grid import is_colnum_row
 from extractor.tables.kinds import PERFORMANCE
-from schemas import Coverage, CoverageMiss, Provenance, SourceDocument, Table, TableRegion
+from schemas import Coverage, CoverageMiss, Provenance, SourceDocument, SourceLine, Table, TableRegion
 
-_AMOUNT = re.compile(r"(?<![\d.,])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?![\d.,%])")
+_CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")  # a 类 / 款 / 项 code printed before a row's name
+_NUMBERED = re.compile(r"^(附?表|公开)\s*\d")
+_COLUMN_NUMBERS = re.compile(r"^(栏次|行次|※)?[\s※]*1(\s+\d{1,2})+$")
 _SENTENCE = re.compile(r"[，。；]|[\u4e00-\u9fff]{2,}\s*\d[\d,.]*\s*(万元|元|亿元)")
 MAX_MISSES = 200
 _PERFORMANCE = {k.value for k in PERFORMANCE}
@@ -43,24 +48,31 @@ def measure(
         ]
     else:
         in_tables = {id(ln) for r in numeric for ln in r.lines}
-        scope = [ln for ln in source.lines if id(ln) in in_tables]
+        scope = [
+            ln for ln in source.lines if id(ln) in in_tables and (ln.cells is not None or not _SENTENCE.search(ln.text))
+        ]
     # Facts by where they were read: a PDF row's bbox may span several ingest lines (a wrapped
     # label joined), so a fact covers the printed amounts inside its row's box on its page. Rows
     # read from one line (the halves of a summary table) share one pool.
     pools: dict[tuple, Counter[Decimal]] = {}
+    codes: dict[tuple, list[str]] = {}
     for table in tables:
         for row in table.rows:
+            place = _place(row.provenance, source.format)
             values = Counter(c.value for c in row.cells if c.value is not None)
             if values:
-                pools.setdefault(_place(row.provenance, source.format), Counter()).update(values)
+                pools.setdefault(place, Counter()).update(values)
+            if row.code:
+                codes.setdefault(place, []).append(row.code)
     printed = captured = 0
     misses: list[CoverageMiss] = []
     for ln in scope:
-        texts = [c for c in ln.cells if c] if ln.cells is not None else [ln.text]
-        found = [m.group(0) for t in texts for m in _AMOUNT.finditer(t)]
+        places = _places_for(ln.provenance, source.format, pools.keys() | codes.keys())
+        row_codes = [c for p in places for c in codes.get(p, [])]
+        found = printed_numbers(ln, row_codes)
         if not found:
             continue
-        candidates = _pools_for(ln.provenance, source.format, pools)
+        candidates = [pools[p] for p in places if p in pools]
         for raw in found:
             printed += 1
             value = parse_number(raw)
@@ -83,20 +95,60 @@ def measure(
     )
 
 
+def _drop_codes(tokens: list[str], row_codes: list[str]) -> list[str]:
+    """``tokens`` without the printed codes of the rows read from the line: each code once, whole
+    ("2080505") or as its 类/款/项 cells ("208" "05" "05", or "2" for 02), so an amount that happens
+    to equal a code segment is still counted."""
+    left = list(tokens)
+    for code in row_codes:
+        if code in left:
+            left.remove(code)
+            continue
+        for part in (code[:3], code[3:5], code[5:7]):
+            match = next((t for t in left if part and t.isdigit() and t.lstrip("0") == part.lstrip("0")), None)
+            if match is not None:
+                left.remove(match)
+    return left
+
+
+def printed_numbers(line: SourceLine, row_codes: list[str] | None = None) -> list[str]:
+    """The numbers a table line prints as cells or tokens (see module doc for what is left out);
+    ``row_codes`` are the codes of the rows read from the line, which are not amounts."""
+    if line.cells is not None:
+        tokens = [c.strip() for c in line.cells if c and c.strip()]
+    elif line.words:
+        tokens = [w[0] for w in line.words]
+    else:
+        tokens = line.text.split()
+    if not tokens or is_colnum_row(tokens) or _COLUMN_NUMBERS.match(" ".join(tokens)):
+        return []
+    if _NUMBERED.match(tokens[0] + (tokens[1] if len(tokens) > 1 else "")):
+        tokens = tokens[2:] if not tokens[0][-1:].isdigit() else tokens[1:]  # "表 1" / "表1": a table number
+    # A year ("2026 年", "2024年度") is a date, and a row's own code segments are not amounts.
+    tokens = [t for i, t in enumerate(tokens) if not is_year(tokens, i)]
+    tokens = _drop_codes(tokens, row_codes or [])
+    first_text = next((i for i, t in enumerate(tokens) if not is_number(t)), None)
+    if first_text is not None:
+        # Codes before the row's name (类 款 项 cells, "2080505") are not amounts.
+        lead = tokens[:first_text]
+        if all(_CODE.match(t) for t in lead):
+            tokens = tokens[first_text:]
+    numbers = [t for t in tokens if is_number(t)]
+    if len(tokens) == 1 and numbers and re.fullmatch(r"\d{1,3}", numbers[0]) and line.cells is None:
+        return []  # a page number
+    return numbers
+
+
 def _place(prov: Provenance, fmt: str) -> tuple:
     if fmt == "pdf" and prov.bbox:
         return ("box", prov.page, prov.bbox[1], prov.bbox[3])
     return ("line", prov.page, prov.line)
 
 
-def _pools_for(prov: Provenance, fmt: str, pools: dict[tuple, Counter[Decimal]]) -> list[Counter[Decimal]]:
-    """The fact pools a printed line's amounts may be matched against: the line's own, or (PDF) every
-    row box on the page whose vertical extent holds the line's middle."""
+def _places_for(prov: Provenance, fmt: str, keys) -> list[tuple]:
+    """The rows' places a printed line's numbers may be matched against: the line's own, or (PDF)
+    every row box on the page whose vertical extent holds the line's middle."""
     if fmt != "pdf" or not prov.bbox:
-        return [pools.get(("line", prov.page, prov.line), Counter())]
+        return [("line", prov.page, prov.line)]
     mid = (prov.bbox[1] + prov.bbox[3]) / 2
-    return [
-        pool
-        for key, pool in pools.items()
-        if key[0] == "box" and key[1] == prov.page and key[2] - 1 <= mid <= key[3] + 1
-    ]
+    return [k for k in keys if k[0] == "box" and k[1] == prov.page and k[2] - 1 <= mid <= k[3] + 1]

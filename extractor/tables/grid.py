@@ -182,10 +182,10 @@ def _apply_content(roles: list[ColumnRole], content: list[str | None]) -> None:
     ignored; a headerless column of codes or text is a code or label column."""
     for r in roles:
         held = content[r.index] if r.index < len(content) else None
-        if r.role == "money" and held == "label" and r.column_id is None:
-            r.role = "label"
-        elif r.role == "ignore" and held in ("money", "code", "label") and not r.path:
-            r.role = held
+        text_in_money = r.role == "money" and held in ("label", "code") and r.column_id is None
+        unheaded = r.role == "ignore" and held in ("money", "code", "label") and not r.path
+        if text_in_money or unheaded:
+            r.role = held  # type: ignore[assignment]
 
 
 def _sections(panels: list[list[ColumnRole]]) -> list[str]:

@@ -183,7 +183,10 @@ def segment(doc: SourceDocument) -> Segmentation:
             unit = parse_unit(text)
             if unit and current.unit is None:
                 current.unit = unit
-            if current.empty_statement is None and _EMPTY.search(text) and ("表" in text or positioned or text.lstrip().startswith("注")):
+            # The statement may wrap onto the next line ("…没有使用财政拨款安排“三" / "公”经费支出，…为空表。").
+            said = text + (lines[i + 1].text if i + 1 < len(lines) and lines[i + 1].cells is None else "")
+            stated = _EMPTY.search(text) or _EMPTY.search(said) and "表" in said
+            if current.empty_statement is None and stated and ("表" in said or positioned or text.lstrip().startswith("注")):
                 current.empty_statement = line
                 continue
         if line.cells is None:

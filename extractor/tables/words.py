@@ -17,12 +17,15 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from extractor.money import is_number
+from extractor.money import is_number, is_year
 from schemas import SourceLine
+from schemas.source import Word
 
 _META = re.compile(r"单位\s*[:：]|编制(部门|单位)|^部\s*门\s*[:：]|^注\s*[:：]|^说明\s*[:：]|^续表|^[（(]\s*20\d{2}\s*年\s*[)）]$")
 _CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 _COLNUM = re.compile(r"^(※|栏次|\d{1,2})$")
+_PAGE_NO = re.compile(r"^\s*[-—－]?\s*\d{1,3}\s*[-—－]?\s*$|^\s*第\s*\d{1,3}\s*页")  # a page number, alone
+_COLNUM_MARK = re.compile(r"^(※|栏次|行次)$")
 
 
 @dataclass
@@ -32,6 +35,7 @@ class _Box:
     x1: float
     top: float
     bottom: float
+    spaced: bool = False  # built from letter-spaced single characters ("合    计")
 
     @property
     def centre(self) -> float:
@@ -52,18 +56,73 @@ def _is_amount(text: str) -> bool:
     return is_number(text) and not _CODE.match(text.replace(",", "")) or bool(re.fullmatch(r"\d[\d,]*\.\d+", text))
 
 
-def _data_line(line: SourceLine) -> bool:
-    """A line printing an amount (a code such as 2080505 at the start of a row is not one)."""
+def _amount_words(line: SourceLine) -> list[Word]:
+    """The words of a line that print amounts: not a code leading the row (2080505), not a year
+    before 年, nothing on a column-number row ("※ ※ 1 2 3" / "栏次 1 2 3", which is header)."""
     words = line.words or []
-    return any(_is_amount(w[0]) and not (i == 0 and _CODE.match(w[0])) for i, w in enumerate(words))
+    if _is_column_numbers([w[0] for w in words]):
+        return []
+    return [
+        w
+        for i, w in enumerate(words)
+        if _is_amount(w[0]) and not (i == 0 and _CODE.match(w[0])) and not is_year(words, i)
+    ]
+
+
+def _data_line(line: SourceLine) -> bool:
+    """A line printing an amount."""
+    return bool(_amount_words(line))
+
+
+def _label_start(body: list[SourceLine], first: int) -> int:
+    """Move the data start up over the first row's wrapped label: lines stacked tightly above the
+    first amounts' line whose words all sit in text blocks of the data (not under an amount)."""
+    blocks = _blocks(body[first:])
+    centres = [(w[1] + w[2]) / 2 for ln in body[first:] for w in _amount_words(ln)]
+    amount_blocks = [b for b in blocks if any(b[0] <= c <= b[1] for c in centres)]
+    while first > 0 and _tight(body[first - 1], body[first]):
+        words = _boxes(body[first - 1])
+        in_text = all(
+            any(b[0] - 1 <= w.centre <= b[1] + 1 for b in blocks)
+            and not any(b[0] - 1 <= w.centre <= b[1] + 1 for b in amount_blocks)
+            for w in words
+        )
+        if not words or not in_text:
+            break
+        first -= 1
+    return first
+
+
+def _code_led(line: SourceLine) -> bool:
+    """A row that starts with a classification code and its name ("201 一般公共服务支出"): data, even
+    before its amounts' line; a header never starts so."""
+    words = [w[0] for w in line.words or []]
+    return any(_CODE.match(a) and re.match(r"[\u4e00-\u9fff]", b) for a, b in zip(words, words[1:], strict=False))
+
+
+def _is_column_numbers(tokens: list[str]) -> bool:
+    """ "※ ※ 1 2 3 …" or "栏次 1 2 3": small integers counting up from 1, after optional markers."""
+    numbers = [t for t in tokens if not _COLNUM_MARK.match(t)]
+    return len(numbers) >= 2 and all(t.isdigit() for t in numbers) and [int(t) for t in numbers] == list(
+        range(int(numbers[0]), int(numbers[0]) + len(numbers))
+    ) and int(numbers[0]) <= 1 + (len(tokens) - len(numbers))
 
 
 def _boxes(line: SourceLine) -> list[_Box]:
     return [_Box(*w) for w in (line.words or [])]
 
 
-def _header_cells(lines: list[SourceLine]) -> list[_Box]:
-    """Header words with the wrapped pieces of one cell (stacked tightly, overlapping in x) joined."""
+def _header_cells(lines: list[SourceLine], blocks: list[list[float]]) -> list[_Box]:
+    """Header words with the wrapped pieces of one cell (stacked tightly, overlapping in x) joined,
+    and letter-spaced characters of one cell ("合    计") joined, but never across a column block
+    of the data (类 款 项 over three code columns stay three headers)."""
+
+    def block_of(x: float) -> int | None:
+        return next((i for i, (x0, x1) in enumerate(blocks) if x0 - 1 <= x <= x1 + 1), None)
+
+    def between(a: _Box, b: _Box) -> bool:
+        return any(a.x1 < x0 and x1 < b.x0 for x0, x1 in blocks)
+
     cells: list[_Box] = []
     words = sorted((b for line in lines for b in _boxes(line) if not _COLNUM.match(b.text)), key=lambda b: b.top)
     for w in words:
@@ -78,8 +137,11 @@ def _header_cells(lines: list[SourceLine]) -> list[_Box]:
             # Letter-spaced words of one cell on one line ("合    计") are one cell.
             for c in cells:
                 beside = abs(c.top - w.top) < 1 and 0 <= w.x0 - c.x1 < 2.5 * (w.bottom - w.top)
-                if beside and (re.fullmatch(r"[\u4e00-\u9fff]", w.text) or re.fullmatch(r"[\u4e00-\u9fff]", c.text[-1:])):
+                single = re.fullmatch(r"[\u4e00-\u9fff]", w.text) and (c.spaced or re.fullmatch(r"[\u4e00-\u9fff]", c.text))
+                apart = block_of(c.centre) != block_of(w.centre) or between(c, w)
+                if beside and single and not apart:
                     host = c
+                    c.spaced = True
                     break
         if host is None:
             cells.append(_Box(w.text, w.x0, w.x1, w.top, w.bottom))
@@ -114,11 +176,32 @@ def _is_parent(cell: _Box, cells: list[_Box]) -> bool:
 
 
 def _align(leaves: list[_Box], blocks: list[list[float]]) -> list[tuple[_Box | None, list[float] | None]]:
-    """Monotone alignment of header leaves with data blocks, in x order (minimum total distance
-    of centres; a leaf or a block may stay alone at a fixed cost)."""
-    centres = [(b[0] + b[1]) / 2 for b in blocks]
-    spacing = [b - a for a, b in zip(centres, centres[1:], strict=False)]
-    skip = max(30.0, 0.6 * median(spacing)) if spacing else 60.0
+    """Monotone alignment of header leaves with data blocks, in x order. Each leaf owns the stretch
+    of the line up to halfway to its neighbours (columns from the header cells' positions); a block
+    inside its leaf's stretch costs nothing, partly inside a little, outside by its distance. A leaf
+    or a block may stay alone (a header with no data under it; data under no header of its own)."""
+    centres = [leaf.centre for leaf in leaves]
+    bounds = [
+        (
+            (centres[i - 1] + centres[i]) / 2 if i else float("-inf"),
+            (centres[i] + centres[i + 1]) / 2 if i + 1 < len(centres) else float("inf"),
+        )
+        for i in range(len(centres))
+    ]
+    pitch = [b - a for a, b in zip(centres, centres[1:], strict=False)]
+    block_pitch = [(b[0] + b[1]) / 2 - (a[0] + a[1]) / 2 for a, b in zip(blocks, blocks[1:], strict=False)]
+    skip = 0.3 * median(pitch) if pitch else 0.6 * median(block_pitch) if block_pitch else 60.0
+    skip = max(skip, 8.0)
+
+    def distance(i: int, block: list[float]) -> float:
+        lo, hi = bounds[i]
+        if min(leaves[i].x1, block[1]) > max(leaves[i].x0, block[0]) and lo <= (block[0] + block[1]) / 2 <= hi:
+            return 0.0
+        inside = max(0.0, min(hi, block[1]) - max(lo, block[0]))
+        if inside > 0:
+            return (1 - inside / max(block[1] - block[0], 1e-6)) * skip
+        return skip + min(abs(block[0] - hi), abs(block[1] - lo))
+
     n, m = len(leaves), len(blocks)
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
@@ -129,8 +212,7 @@ def _align(leaves: list[_Box], blocks: list[list[float]]) -> list[tuple[_Box | N
             if cost[i][j] == inf:
                 continue
             if i < n and j < m:
-                leaf, block = leaves[i], blocks[j]
-                d = 0.0 if min(leaf.x1, block[1]) > max(leaf.x0, block[0]) else abs(leaf.centre - centres[j])
+                d = distance(i, blocks[j])
                 if cost[i][j] + d < cost[i + 1][j + 1]:
                     cost[i + 1][j + 1], back[i + 1][j + 1] = cost[i][j] + d, (i, j)
             if i < n and cost[i][j] + skip < cost[i + 1][j]:
@@ -165,10 +247,15 @@ def _span(cell: _Box, extents: list[tuple[float, float]], allowed: list[bool]) -
 def lay_out(lines: list[SourceLine]) -> WordLayout:
     """Positioned lines of one table region → grid rows with header paths (see module doc)."""
     notes: list[str] = []
-    body = [ln for ln in lines if ln.words and not _META.search(ln.text.strip())]
-    first = next((i for i, ln in enumerate(body) if _data_line(ln)), None)
+    body = [
+        ln
+        for ln in lines
+        if ln.words and not _META.search(re.sub(r"\s+", "", ln.text)) and not _PAGE_NO.match(ln.text)
+    ]
+    first = next((i for i, ln in enumerate(body) if _data_line(ln) or _code_led(ln)), None)
     if first is None:
         return WordLayout(rows=[], paths=[], hints=[], notes=notes)
+    first = _label_start(body, first)
     header_lines, data_lines = body[:first], body[first:]
     header_texts = {b.text for ln in header_lines for b in _boxes(ln)}
     # Repeated headers of continuation pages are dropped; a page without them simply continues.
@@ -184,10 +271,11 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
         seen_data = seen_data or _data_line(ln)
         kept.append(ln)
     data_lines = kept
-    cells = _header_cells(header_lines)
+    blocks = _blocks(data_lines)
+    cells = _header_cells(header_lines, blocks)
     parents = [c for c in cells if _is_parent(c, cells)]
     leaves = sorted((c for c in cells if c not in parents), key=lambda c: c.centre)
-    columns = _align(leaves, _blocks(data_lines))
+    columns = _align(leaves, blocks)
     extents = [
         (min(v for v in (leaf.x0 if leaf else None, blk[0] if blk else None) if v is not None),
          max(v for v in (leaf.x1 if leaf else None, blk[1] if blk else None) if v is not None))
@@ -229,22 +317,32 @@ def _column_of(box: _Box, extents: list[tuple[float, float]]) -> int:
 
 
 def _rows(lines: list[SourceLine], extents: list[tuple[float, float]]) -> list[SourceLine]:
-    """One grid row per data line; a label-only line stacked tightly on a neighbour (a wrapped label)
-    joins that neighbour, texts of one column in top-to-bottom order."""
-    groups: list[list[SourceLine]] = []
+    """Grid rows from lines. Lines stacked tightly (gap under half a line) are one block of wrapped
+    text; in a block, each line printing amounts (or a code and its name) anchors a row, and every
+    other line (a wrapped piece of a label, or amounts alone on a line beside a label that wraps
+    around them) joins the nearest anchor — a label centred on its amounts starts above them. A block with no anchor is one row (a blank row's wrapped label). Texts of one
+    column join in top-to-bottom order."""
+    blocks: list[list[SourceLine]] = []
     for ln in lines:
-        if groups and _wraps(groups[-1], ln):
-            groups[-1].append(ln)
+        if blocks and _tight(blocks[-1][-1], ln):
+            blocks[-1].append(ln)
         else:
-            groups.append([ln])
-    # A wrapped label's first line may stand above the amounts' line: a label-only group stacked
-    # tightly on the next group joins it.
+            blocks.append([ln])
     merged: list[list[SourceLine]] = []
-    for g in groups:
-        if merged and not any(_data_line(x) for x in merged[-1]) and _tight(merged[-1][-1], g[0]) and _data_line(g[0]):
-            merged[-1].extend(g)
-        else:
-            merged.append(g)
+    for block in blocks:
+        anchors = [k for k, ln in enumerate(block) if _data_line(ln) or _code_led(ln)]
+        # Amounts alone on a line, centred on a label that wraps around them, are that label's row.
+        labelled = [k for k in anchors if not _amounts_only(block[k])]
+        if labelled:
+            anchors = labelled
+        if not anchors:
+            merged.append(block)
+            continue
+        groups: dict[int, list[SourceLine]] = {k: [] for k in anchors}
+        for ln in block:
+            nearest = min(anchors, key=lambda a: (abs(_middle(block[a]) - _middle(ln)), a))
+            groups[nearest].append(ln)
+        merged.extend(groups[k] for k in anchors)
     out: list[SourceLine] = []
     for g in merged:
         cells: list[list[_Box]] = [[] for _ in extents]
@@ -254,7 +352,7 @@ def _rows(lines: list[SourceLine], extents: list[tuple[float, float]]) -> list[S
         texts = []
         for col in cells:
             col.sort(key=lambda b: (round(b.top), b.x0))
-            texts.append(_join([b.text for b in col]))
+            texts.append(_join(col))
         boxes = [b for ln in g for b in _boxes(ln)]
         bbox = (min(b.x0 for b in boxes), min(b.top for b in boxes), max(b.x1 for b in boxes), max(b.bottom for b in boxes))
         prov = g[0].provenance.model_copy(update={"bbox": bbox})
@@ -262,13 +360,29 @@ def _rows(lines: list[SourceLine], extents: list[tuple[float, float]]) -> list[S
     return out
 
 
-def _join(parts: list[str]) -> str:
+def _join(boxes: list[_Box]) -> str:
+    """A cell's words in reading order: words apart on one line keep a space ("208 社会保障和就业支出",
+    as printed), the wrapped lines of a CJK cell join without one."""
     text = ""
-    for p in parts:
-        if text and re.match(r"[A-Za-z0-9]", p) and re.search(r"[A-Za-z0-9]$", text):
-            text += " "
-        text += p
+    prev: _Box | None = None
+    for b in boxes:
+        if prev is not None:
+            same_line = abs(b.top - prev.top) < 0.5 * (b.bottom - b.top)
+            ascii_edge = re.match(r"[A-Za-z0-9]", b.text) and re.search(r"[A-Za-z0-9]$", text)
+            if same_line or ascii_edge:
+                text += " "
+        text += b.text
+        prev = b
     return text
+
+
+def _amounts_only(line: SourceLine) -> bool:
+    return bool(line.words) and all(_is_amount(w[0]) for w in line.words or [])
+
+
+def _middle(line: SourceLine) -> float:
+    bbox = line.provenance.bbox
+    return (bbox[1] + bbox[3]) / 2 if bbox else 0.0
 
 
 def _tight(a: SourceLine, b: SourceLine) -> bool:
@@ -278,11 +392,6 @@ def _tight(a: SourceLine, b: SourceLine) -> bool:
     height = min(a.provenance.bbox[3] - a.provenance.bbox[1], b.provenance.bbox[3] - b.provenance.bbox[1])
     gap = b.provenance.bbox[1] - a.provenance.bbox[3]
     return -0.5 * height < gap < 0.45 * height
-
-
-def _wraps(group: list[SourceLine], line: SourceLine) -> bool:
-    """``line`` continues the wrapped labels of ``group``: it prints no amount and sits tight below."""
-    return not _data_line(line) and _tight(group[-1], line)
 
 
 def _hints(rows: list[SourceLine], width: int) -> list[str | None]:
