@@ -56,6 +56,9 @@ def parse_number(text: str) -> Decimal | None:
     return -value if negative else value
 
 
+DECIMAL_AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*\.\d{1,2}(?![\d.])")
+"""A money amount printed with its decimals ("2,305,044.30", "0.00"): what marks a line as data."""
+
 NUMBER_PATTERN = r"\d[\d,]*(?:\.\d+)?"
 """A printed amount: digits with optional thousands commas and decimals ("2,305,044.30")."""
 UNIT_PATTERN = "亿元|千元|万元|元"

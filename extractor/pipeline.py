@@ -10,6 +10,7 @@ from extractor import __version__
 from extractor.errors import ExtractionError
 from extractor.ingest import ingest
 from extractor.llm.client import LlmClient
+from extractor.money import DECIMAL_AMOUNT
 from extractor.narrative.stage import extract_narrative
 from extractor.tables.checks import CheckTally, table_finding, table_ref, validate
 from extractor.tables.coverage import measure
@@ -158,7 +159,7 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
     has_grid = any(line.cells is not None for line in region.lines)
     if not has_grid and any(line.words for line in region.lines):
         layout = lay_out(region.lines)
-        result = parse_grid(kind, layout.rows, unit, ref, paths=layout.paths, hints=layout.hints)  # type: ignore[arg-type]
+        result = parse_grid(kind, layout.rows, unit, ref, paths=layout.paths)  # type: ignore[arg-type]
         result.findings.extend(
             Finding(check="layout_warning", severity="warning", tables=[ref], message=f"{ref}: {m}")
             for m in layout.notes
@@ -200,9 +201,6 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
     return table
 
 
-_AMOUNT_TOKEN = re.compile(r"(?<![\d.])\d[\d,]*\.\d{1,2}(?![\d.])")
-
-
 def _prints_amounts(region: TableRegion) -> bool:
     """Does any line of the region print a money amount (a number with decimals)?"""
-    return any(_AMOUNT_TOKEN.search(line.text) for line in region.lines)
+    return any(DECIMAL_AMOUNT.search(line.text) for line in region.lines)

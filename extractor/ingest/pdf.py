@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 import pdfplumber
@@ -131,6 +132,10 @@ def _words_by_line(page, lines: list[dict], boxes: list[tuple]) -> list[list[Wor
     out: list[list[Word]] = [[] for _ in lines]
     if not lines:
         return out
+    # Lines by top, so each word looks only at the lines within reach (6 pt) instead of all of them.
+    order = sorted(range(len(lines)), key=lambda i: lines[i]["top"])
+    tops = [lines[i]["top"] for i in order]
+    tallest = max(tl["bottom"] - tl["top"] for tl in lines)
     for w in page.extract_words(keep_blank_chars=False, use_text_flow=False):
         if not w.get("upright", True):
             continue
@@ -138,12 +143,13 @@ def _words_by_line(page, lines: list[dict], boxes: list[tuple]) -> list[list[Wor
         mid_x = (w["x0"] + w["x1"]) / 2
         if any(b[0] <= mid_x <= b[2] and b[1] <= mid_y <= b[3] for b in boxes):
             continue
+        lo, hi = bisect_left(tops, mid_y - 6 - tallest), bisect_right(tops, mid_y + 6)
         best, best_d = None, None
-        for i, tl in enumerate(lines):
+        for i in sorted(order[lo:hi]):
+            tl = lines[i]
             if tl["x0"] - 1 <= mid_x <= tl["x1"] + 1:
-                d = 0.0 if tl["top"] - 1 <= mid_y <= tl["bottom"] + 1 else min(
-                    abs(mid_y - tl["top"]), abs(mid_y - tl["bottom"])
-                )
+                inside = tl["top"] - 1 <= mid_y <= tl["bottom"] + 1
+                d = 0.0 if inside else min(abs(mid_y - tl["top"]), abs(mid_y - tl["bottom"]))
                 if best_d is None or d < best_d:
                     best, best_d = i, d
         if best is not None and best_d is not None and best_d <= 6:

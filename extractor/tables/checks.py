@@ -255,22 +255,25 @@ def check_summary_halves(table: Table) -> list[Finding]:
                     return r
         return None
 
-    spend_total = pick(spend, ("本年支出合计", "支出总计", "支出合计"))
-    classes = [r for r in spend if _class_code(r)]
-    if spend_total is not None and classes and spend_total.value(col) is not None:
+    def total_vs(total: Row | None, parts: list[Row], column: str, what: str) -> None:
+        if total is None or not parts or total.value(column) is None:
+            return
         f = _compare(
             "total_sum",
             [ref],
-            [row_ref(spend_total)],
-            col,
-            _sum([r.value(col) for r in classes]),
-            spend_total.value(col) or Decimal(0),
-            len(classes),
-            f"{ref} {spend_total.label} vs Σ 类 rows",
-            spend_total.provenance,
+            [row_ref(total)],
+            column,
+            _sum([r.value(column) for r in parts]),
+            total.value(column) or Decimal(0),
+            len(parts),
+            f"{ref} {total.label} vs {what}",
+            total.provenance,
         )
         if f:
             out.append(f)
+
+    spend_total = pick(spend, ("本年支出合计", "支出总计", "支出合计"))
+    total_vs(spend_total, [r for r in spend if _class_code(r)], col, "Σ 类 rows")
     income_total = pick(income, ("本年收入合计", "收入总计", "收入合计"))
     tops = [
         r
@@ -279,20 +282,7 @@ def check_summary_halves(table: Table) -> list[Finding]:
         and (income_total is None or r.index < income_total.index)
     ]
     amount_col = "amount"
-    if income_total is not None and tops and income_total.value(amount_col) is not None:
-        f = _compare(
-            "total_sum",
-            [ref],
-            [row_ref(income_total)],
-            amount_col,
-            _sum([r.value(amount_col) for r in tops]),
-            income_total.value(amount_col) or Decimal(0),
-            len(tops),
-            f"{ref} {income_total.label} vs Σ top-level income items",
-            income_total.provenance,
-        )
-        if f:
-            out.append(f)
+    total_vs(income_total, tops, amount_col, "Σ top-level income items")
     grand_in = pick(income, ("收入总计", "总计"))
     grand_out = pick(spend, ("支出总计", "总计"))
     if grand_in and grand_out:

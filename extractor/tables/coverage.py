@@ -38,19 +38,12 @@ def measure(
     skip = {id(ln) for r in regions if r.kind in _PERFORMANCE for ln in (r.title_line, *r.lines)}
     pages = {ln.provenance.page for r in numeric for ln in (r.title_line, *r.lines)} - {None}
     if source.format == "pdf":
-        # Sentences on a table page (a 说明 beside the table) are narrative, not table amounts.
-        scope = [
-            ln
-            for ln in source.lines
-            if ln.provenance.page in pages
-            and id(ln) not in skip
-            and (ln.cells is not None or not _SENTENCE.search(ln.text))
-        ]
+        candidates = [ln for ln in source.lines if ln.provenance.page in pages and id(ln) not in skip]
     else:
         in_tables = {id(ln) for r in numeric for ln in r.lines}
-        scope = [
-            ln for ln in source.lines if id(ln) in in_tables and (ln.cells is not None or not _SENTENCE.search(ln.text))
-        ]
+        candidates = [ln for ln in source.lines if id(ln) in in_tables]
+    # Sentences on a table page (a 说明 beside the table) are narrative, not table amounts.
+    scope = [ln for ln in candidates if ln.cells is not None or not _SENTENCE.search(ln.text)]
     # Facts by where they were read: a PDF row's bbox may span several ingest lines (a wrapped
     # label joined), so a fact covers the printed amounts inside its row's box on its page. Rows
     # read from one line (the halves of a summary table) share one pool.
@@ -66,8 +59,11 @@ def measure(
                 codes.setdefault(place, []).append(row.code)
     printed = captured = 0
     misses: list[CoverageMiss] = []
+    by_page: dict[int | None, list[tuple]] = {}
+    for key in pools.keys() | codes.keys():
+        by_page.setdefault(key[1], []).append(key)
     for ln in scope:
-        places = _places_for(ln.provenance, source.format, pools.keys() | codes.keys())
+        places = _places_for(ln.provenance, source.format, sorted(by_page.get(ln.provenance.page, []), key=repr))
         row_codes = [c for p in places for c in codes.get(p, [])]
         found = printed_numbers(ln, row_codes)
         if not found:
@@ -145,10 +141,11 @@ def _place(prov: Provenance, fmt: str) -> tuple:
     return ("line", prov.page, prov.line)
 
 
-def _places_for(prov: Provenance, fmt: str, keys) -> list[tuple]:
+def _places_for(prov: Provenance, fmt: str, keys: list[tuple]) -> list[tuple]:
     """The rows' places a printed line's numbers may be matched against: the line's own, or (PDF)
-    every row box on the page whose vertical extent holds the line's middle."""
+    every row box among ``keys`` (the places on the line's page) whose vertical extent holds the
+    line's middle."""
     if fmt != "pdf" or not prov.bbox:
         return [("line", prov.page, prov.line)]
     mid = (prov.bbox[1] + prov.bbox[3]) / 2
-    return [k for k in keys if k[0] == "box" and k[1] == prov.page and k[2] - 1 <= mid <= k[3] + 1]
+    return [k for k in keys if k[0] == "box" and k[2] - 1 <= mid <= k[3] + 1]

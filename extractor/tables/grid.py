@@ -193,7 +193,7 @@ def _sections(panels: list[list[ColumnRole]]) -> list[str]:
     收入 or 支出, else the first panel is income and the others expenditure."""
     out = []
     for p, panel in enumerate(panels):
-        words = "".join("".join(r.path[:1]) for r in panel)
+        words = "".join(r.path[0] for r in panel if r.path)
         if "收入" in words and "支出" not in words:
             out.append("income")
         elif "支出" in words and "收入" not in words:
@@ -209,12 +209,11 @@ def parse_grid(
     unit: Unit,
     table_ref: str,
     paths: list[list[str]] | None = None,
-    hints: list[str | None] | None = None,
 ) -> GridResult:
     """Turn grid rows into typed ``Row``s with canonical money-column ids.
 
-    ``paths`` (with ``hints``, what each column's cells hold) come from a word layout that read the
-    header geometrically; without them the header rows of the grid are read here."""
+    ``paths`` come from a word layout that read the header geometrically; without them the header
+    rows of the grid are read here."""
     findings: list[Finding] = []
     if paths is None:
         header, data = split_grid(lines)
@@ -224,7 +223,7 @@ def parse_grid(
         header, data = [], [line for line in lines if line.cells is not None]
         width = len(paths)
     roles = column_roles(paths)
-    _apply_content(roles, hints if hints is not None else _content_roles(data, width))
+    _apply_content(roles, _content_roles(data, width))
     panels = _panels(roles)
     status = "ok"
     if data and (not _valid(panels) or not _panels_fit(kind, panels)):
@@ -262,7 +261,7 @@ def parse_grid(
                 columns.append(Column(column_id=r.column_id or "", header_path=r.path))
     rows: list[Row] = []
     money_idx = [r.index for p in panels for r in p if r.role == "money"]
-    label_idx = [r.index for p in panels for r in p if r.role in ("label", "code")]
+    label_idx = [r.index for p in panels for r in p if r.role == "label"]
     for line in data:
         cells = _realign(line.cells or [], width, money_idx, label_idx)
         previous: Row | None = None
@@ -303,7 +302,7 @@ def _realign(cells: list[str | None], width: int, money: list[int], labels: list
     out: list[str | None] = [None] * width
     text = [c for c in filled[:-tail] if c]
     if text:
-        out[labels[0] if len(labels) == 1 else labels[-1] if text[0] in ("合计", "总计") else labels[0]] = " ".join(text)
+        out[labels[0]] = " ".join(text)
     for i, c in zip(money, filled[-tail:], strict=True):
         out[i] = c
     return out

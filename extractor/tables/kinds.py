@@ -9,6 +9,7 @@ table (kind ``other``), so an unknown table is never lost.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from schemas import TableKind
 
@@ -172,6 +173,7 @@ def kind_of_title(title: str) -> TableKind:
     return TableKind.other
 
 
+@lru_cache(maxsize=8192)
 def title_kind(text: str) -> TableKind | None:
     """The canonical kind of a table title line, or None if the line is not a table title.
 

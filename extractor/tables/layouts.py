@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from schemas import TableKind
 
-_REVENUE = [
-    "total",
-    "fiscal_subtotal",
+# The parts of 财政拨款（补助）小计 in the national 收入表, in printed order.
+_FISCAL_SOURCES = [
     "general_public_budget",
     "general_public_transfer",
     "government_fund",
     "government_fund_transfer",
     "state_capital",
     "state_capital_transfer",
+]
+_REVENUE = [
+    "total",
+    "fiscal_subtotal",
+    *_FISCAL_SOURCES,
     "special_account",
     "unit_funds",
     "fiscal_carryover",
@@ -73,17 +77,7 @@ ROW_IDENTITIES: dict[TableKind, list[tuple[str, list[str]]]] = {
             "total",
             ["fiscal_subtotal", "special_account", "unit_funds", "fiscal_carryover", "nonfiscal_carryover"],
         ),
-        (
-            "fiscal_subtotal",
-            [
-                "general_public_budget",
-                "general_public_transfer",
-                "government_fund",
-                "government_fund_transfer",
-                "state_capital",
-                "state_capital_transfer",
-            ],
-        ),
+        ("fiscal_subtotal", _FISCAL_SOURCES),
         ("total", ["fiscal_appropriation", "business_income", "operating_income", "other_income"]),
         (
             "total",

@@ -6,14 +6,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extractor.money import is_number, parse_unit
+from extractor.money import DECIMAL_AMOUNT, is_number, parse_unit
 from extractor.tables.kinds import PERFORMANCE, normalise_title, split_number, title_kind
 from schemas import SourceDocument, SourceLine, TableKind, TableRegion
 
 _PERFORMANCE_KINDS = {k.value for k in PERFORMANCE}
 _TABLE_NO = re.compile(r"^附?表\s*(\d+(?:-\d+)?)$|^公开\s*(\d+)\s*表$")
 _PART = re.compile(r"^\s*第[一二三四五六七八九十]+部分")
-_AMOUNT = re.compile(r"\d\.\d{2}(?!\d)")
 _UNIT_LINE = re.compile(r"单位[:：]")
 _TOC_PAGE_NO = re.compile(r"[.·…\s]*\d{1,3}$")
 _SEPARATE = re.compile(r"(公开)?表(样|格)?(附后|另附|见附件|单独公开|另行公开)|详见附表|附表另行")
@@ -102,7 +101,7 @@ def _toc_lines(lines: list[SourceLine]) -> set[int]:
             in_toc = True
             continue
         is_title = _is_title_candidate(line, entry=True) is not None
-        has_amount = line.cells is not None or _AMOUNT.search(t) is not None
+        has_amount = line.cells is not None or DECIMAL_AMOUNT.search(t) is not None
         if in_toc:
             if _is_prose(line) or _UNIT_LINE.search(t) or has_amount and not _TOC_PAGE_NO.search(t):
                 in_toc = False
@@ -131,7 +130,7 @@ def _title_at(lines: list[SourceLine], i: int) -> tuple[TableKind, str, int] | N
     if line.cells is not None or i + 1 >= len(lines) or lines[i + 1].cells is not None:
         return None
     first, second = line.text.strip(), lines[i + 1].text.strip()
-    if not first or len(first) > 40 or _AMOUNT.search(first) or re.search(r"[，。；：:]", first):
+    if not first or len(first) > 40 or DECIMAL_AMOUNT.search(first) or re.search(r"[，。；：:]", first):
         return None
     if line.provenance.page != lines[i + 1].provenance.page:
         return None
@@ -158,7 +157,7 @@ def segment(doc: SourceDocument) -> Segmentation:
         text = line.text
         m = _TABLE_NO.match(text.replace(" ", "")) if line.cells is None else None
         if m:
-            pending_no = (str(int((m.group(1) or m.group(2)).split("-")[0])) if "-" not in (m.group(1) or "") else m.group(1), i)
+            pending_no = (split_number(text)[0], i)
             continue
         found = None if i in toc else _title_at(lines, i)
         if found is not None and _confirms_table(lines, i + found[2] - 1):

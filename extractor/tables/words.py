@@ -44,11 +44,10 @@ class _Box:
 
 @dataclass
 class WordLayout:
-    """Grid rows (``cells`` set) with one header path and one content hint per column."""
+    """Grid rows (``cells`` set) with one header path per column."""
 
     rows: list[SourceLine]
     paths: list[list[str]]
-    hints: list[str | None]
     notes: list[str] = field(default_factory=list)
 
 
@@ -254,14 +253,27 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
     ]
     first = next((i for i, ln in enumerate(body) if _data_line(ln) or _code_led(ln)), None)
     if first is None:
-        return WordLayout(rows=[], paths=[], hints=[], notes=notes)
+        return WordLayout(rows=[], paths=[], notes=notes)
     first = _label_start(body, first)
-    header_lines, data_lines = body[:first], body[first:]
-    header_texts = {b.text for ln in header_lines for b in _boxes(ln)}
-    # Repeated headers of continuation pages are dropped; a page without them simply continues.
+    header_lines = body[:first]
+    data_lines = _without_repeated_headers(body[first:], header_lines)
+    blocks = _blocks(data_lines)
+    cells = _header_cells(header_lines, blocks)
+    parents = [c for c in cells if _is_parent(c, cells)]
+    leaves = sorted((c for c in cells if c not in parents), key=lambda c: c.centre)
+    columns = _align(leaves, blocks)
+    extents = [_extent(leaf, blk) for leaf, blk in columns]
+    paths = _paths(columns, parents, extents, notes)
+    return WordLayout(rows=_rows(data_lines, extents), paths=paths, notes=notes)
+
+
+def _without_repeated_headers(data: list[SourceLine], header: list[SourceLine]) -> list[SourceLine]:
+    """Data lines less the header rows a continuation page repeats before its first data row; a
+    page without them simply continues."""
+    header_texts = {b.text for ln in header for b in _boxes(ln)}
     kept: list[SourceLine] = []
-    page, seen_data = data_lines[0].provenance.page, True
-    for ln in data_lines:
+    page, seen_data = data[0].provenance.page, True
+    for ln in data:
         if ln.provenance.page != page:
             page, seen_data = ln.provenance.page, False
         if not seen_data and not _data_line(ln):
@@ -270,17 +282,22 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
                 continue
         seen_data = seen_data or _data_line(ln)
         kept.append(ln)
-    data_lines = kept
-    blocks = _blocks(data_lines)
-    cells = _header_cells(header_lines, blocks)
-    parents = [c for c in cells if _is_parent(c, cells)]
-    leaves = sorted((c for c in cells if c not in parents), key=lambda c: c.centre)
-    columns = _align(leaves, blocks)
-    extents = [
-        (min(v for v in (leaf.x0 if leaf else None, blk[0] if blk else None) if v is not None),
-         max(v for v in (leaf.x1 if leaf else None, blk[1] if blk else None) if v is not None))
-        for leaf, blk in columns
-    ]
+    return kept
+
+
+def _extent(leaf: _Box | None, block: list[float] | None) -> tuple[float, float]:
+    """A column's x range: its header leaf and its data block together."""
+    xs = [*((leaf.x0, leaf.x1) if leaf else ()), *(block or ())]
+    return min(xs), max(xs)
+
+
+def _paths(
+    columns: list[tuple[_Box | None, list[float] | None]],
+    parents: list[_Box],
+    extents: list[tuple[float, float]],
+    notes: list[str],
+) -> list[list[str]]:
+    """Each column's header path: the spanning headers centred over it (top to bottom), then its leaf."""
     paths: list[list[tuple[float, str]]] = [[(leaf.top, leaf.text)] if leaf else [] for leaf, _ in columns]
     # A block with no header of its own beside a leaf centred over both shares the leaf (merged cell).
     for k, (leaf, _) in enumerate(columns):
@@ -300,10 +317,7 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
             continue
         for i in range(span[0], span[1] + 1):
             paths[i].append((parent.top, parent.text))
-    header_paths = [[t for _, t in sorted(p)] for p in paths]
-    rows = _rows(data_lines, extents)
-    hints = _hints(rows, len(columns))
-    return WordLayout(rows=rows, paths=header_paths, hints=hints, notes=notes)
+    return [[t for _, t in sorted(p)] for p in paths]
 
 
 def _column_of(box: _Box, extents: list[tuple[float, float]]) -> int:
@@ -392,21 +406,3 @@ def _tight(a: SourceLine, b: SourceLine) -> bool:
     height = min(a.provenance.bbox[3] - a.provenance.bbox[1], b.provenance.bbox[3] - b.provenance.bbox[1])
     gap = b.provenance.bbox[1] - a.provenance.bbox[3]
     return -0.5 * height < gap < 0.45 * height
-
-
-def _hints(rows: list[SourceLine], width: int) -> list[str | None]:
-    out: list[str | None] = []
-    for i in range(width):
-        cells = [r.cells[i] for r in rows if r.cells and i < len(r.cells) and r.cells[i]]
-        if not cells:
-            out.append(None)
-        elif all(_CODE.match(c.replace(" ", "")) for c in cells):
-            out.append("code")
-        elif any(is_number(c) for c in cells):
-            out.append("money")
-        else:
-            out.append("label")
-    return out
-
-
-
