@@ -1,6 +1,8 @@
 """The whitespace-only PDF renderings of the seeds (tests/renderings/pdf_renderings.py) print every
-gold table value, draw no ruling lines or rectangles, and the ``continued`` style really breaks a
-table over a page without repeating its header."""
+gold table value, draw no ruling lines or rectangles and no two words over each other, and the
+``continued`` style really breaks a table over a page without repeating its header; ``topaligned``
+and ``sparse`` print what makes them what they are (top-aligned rows, grouped amounts, their
+titles, the 单位 line, page footers)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ pytest.importorskip("reportlab")
 pdfplumber = pytest.importorskip("pdfplumber")
 
 from tests.conftest import EXAMPLES, GOLD, SEEDS  # noqa: E402
-from tests.renderings.pdf_renderings import STYLES, render  # noqa: E402
+from tests.renderings.pdf_renderings import STYLES, grouped, render  # noqa: E402
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _AMOUNT = re.compile(r"^\d[\d,]*\.\d+$")
@@ -31,7 +33,7 @@ def _read(pdf):
     with pdfplumber.open(pdf) as opened:
         return [
             (
-                [{k: w[k] for k in ("text", "x0", "x1", "top")} for w in page.extract_words()],
+                [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")} for w in page.extract_words()],
                 len(page.lines) + len(page.rects) + len(page.curves),
             )
             for page in opened.pages
@@ -111,7 +113,7 @@ def test_continued_table_goes_on_without_header(pdf_pages, doc):
     toc = next(words for words, _ in pages[:4] if any(w["text"] == "一、部门收支总体情况表" for w in words))
     assert not any("…" in w["text"] or "..." in w["text"] for w in toc)
     # in the other styles a table that goes on over a page repeats its header rows instead
-    for style in ("unruled", "narrow"):
+    for style in ("unruled", "narrow", "sparse"):
         pages = pdf_pages[doc, style]
         assert not [k for k, (words, _) in enumerate(pages) if k and _is_table_row(_first_line(words))], style
         seen: set[str] = set()
@@ -130,3 +132,73 @@ def _lines(words) -> set[str]:
     for w in words:
         rows.setdefault(round(w["top"]), []).append(w)
     return {" ".join(w["text"] for w in sorted(ws, key=lambda w: w["x0"])) for ws in rows.values()}
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("doc", SEEDS)
+def test_no_two_words_overlap(pdf_pages, doc, style):
+    for k, (words, _) in enumerate(pdf_pages[doc, style], 1):
+        ws = sorted(words, key=lambda w: w["x0"])
+        for i, a in enumerate(ws):
+            for b in ws[i + 1 :]:
+                if b["x0"] >= a["x1"] - 0.3:
+                    break
+                overlap = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+                assert overlap <= 0.3, (k, a, b)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1234.56", "1,234.56"), ("-2305044.3", "-2,305,044.3"), ("1000", "1,000"), ("996.43", "996.43")]
+    + [("274,685.00", "274,685.00"), ("100%", "100%"), ("2026 年", "2026 年")],
+)
+def test_grouped_amounts(raw, expected):
+    assert grouped(raw) == expected
+    assert _norm(grouped(raw)) == _norm(raw)
+
+
+def _words_in_lines(pages):
+    return [line for words, _ in pages for line in _lines(words)]
+
+
+@pytest.mark.parametrize("doc", SEEDS)
+def test_topaligned_titles_and_rows(pdf_pages, doc):
+    pages = pdf_pages[doc, "topaligned"]
+    lines = _words_in_lines(pages)
+    assert "表一 部门收支总体情况表" in lines
+    assert "表三 部门支出总体情况表" in lines
+    # a wrapped label: its first line carries the row's amounts, the rest hangs below them
+    seen = 0
+    for words, _ in pages:
+        for label in (w for w in words if w["text"].startswith("机关事业单位基本") and len(w["text"]) < 16):
+            seen += 1
+            beside = [w["text"] for w in words if abs(w["top"] - label["top"]) < 0.5]
+            below = [
+                w for w in words if 0 < w["top"] - label["top"] < 12 and abs(w["x0"] - label["x0"]) < 0.5
+            ]
+            assert any(_AMOUNT.match(t) for t in beside), beside
+            assert below, label
+            hanging = [w["text"] for w in words if abs(w["top"] - below[0]["top"]) < 0.5]
+            assert not any(_AMOUNT.match(t) for t in hanging), hanging
+    assert seen >= 3
+
+
+@pytest.mark.parametrize("doc", SEEDS)
+def test_sparse_titles_unit_line_and_footers(pdf_pages, doc):
+    pages = pdf_pages[doc, "sparse"]
+    assert "附表1：部门收支总体情况表" in _words_in_lines(pages)
+    # "单位：万元" on a line of its own above every numbered table, right of the 编制部门 line
+    alone = [
+        (w, meta)
+        for words, _ in pages
+        for w in words
+        if w["text"] == "单位：万元" and all(abs(v["top"] - w["top"]) > 0.5 for v in words if v is not w)
+        for meta in [
+            w2 for w2 in words if w2["text"].startswith("编制部门") and 0 < w["top"] - w2["top"] < 20
+        ]
+    ]
+    assert len(alone) >= 11 and all(w["x1"] > meta["x1"] for w, meta in alone)
+    for k, (words, _) in enumerate(pages, 1):
+        bottom = max(words, key=lambda w: w["top"])
+        foot = " ".join(w["text"] for w in sorted(words, key=lambda w: w["x0"]) if w["top"] == bottom["top"])
+        assert foot == f"第 {k} 页", (k, foot)

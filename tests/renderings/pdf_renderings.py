@@ -24,6 +24,21 @@ Styles (see ``STYLES``):
     title nor header rows repeated (a table whose last row is a 合计/总计 row has that row alone
     at the top of the next page); an extra 目录 page lists the table titles (no leaders, no page
     numbers).
+``topaligned``
+    Tables 8.5 pt with columns only about 0.8 of a CJK character apart, text columns about 8
+    characters wide; every cell of a row is top-aligned, so a wrapped label's first line carries
+    the row's amounts and its continuation lines hang below them; header texts are top-aligned
+    in their header row, and a header cell reaching down over empty header rows is bottom-aligned
+    in that span, directly above the data (or the ※ numbering row). Amounts of 1000 or more in
+    the numbered tables are printed with thousands separators ("1,234.56": the same number); the
+    title is printed as "表一 标题"; landscape pages for wide tables.
+``sparse``
+    Columns 3 to 4 CJK characters apart (the table font goes down from 9 pt until that fits on a
+    landscape page); header texts, spanning parents included, left-aligned at the left edge of
+    their column (span); labels left, amounts right-aligned; the 编制部门 line and the
+    "单位：万元" line (right-aligned) on two lines of their own above the header; "附表N：标题"
+    as the title; "第 N 页" at the foot of every page; a table that does not fit goes on over
+    the next page with its header rows repeated.
 
 CLI: ``python -m tests.renderings.pdf_renderings OUTDIR`` writes ``OUTDIR/<stem>.<style>.pdf``
 for both seeds and every style.
@@ -43,7 +58,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 FONT = "STSong-Light"
-STYLES = ("unruled", "narrow", "continued")
+STYLES = ("unruled", "narrow", "continued", "topaligned", "sparse")
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ("001_6d2149f5b3f07333", "002_e70514054a2d30bc")
 
@@ -52,6 +67,8 @@ PROSE_LEAD = 1.7
 HEADING_FS = {1: 18.0, 2: 15.0, 3: 13.0, 4: 12.0}
 MARGIN = {"P": (62.0, 62.0, 56.0, 56.0), "L": (48.0, 48.0, 48.0, 48.0)}  # top, bottom, left, right
 CONTINUED_MAX_ROWS = 8
+TABLE_FS = {"narrow": 8.0, "topaligned": 8.5}  # table font size of a style (else 9 pt)
+SPARSE_FS = (9.0, 8.5, 8.0, 7.5, 7.0)  # sparse: first that fits with 3-character gaps
 
 _TABLE_NO = re.compile(r"^表\s*(\d+)$")
 _TAGS = re.compile(r"</?(?:b|p|strong|span|br)\s*/?>", re.I)
@@ -62,6 +79,7 @@ _TOKEN = re.compile(r"[!-~]+|\s+|.", re.S)
 _NO_LINE_START = set("，。、；：？！）》」』”’〕%,.;:?!)]")
 _NO_LINE_END = set("（《「『“‘〔([")
 _TOTAL = re.compile(r"(总计|合计)")
+_PLAIN_NUMBER = re.compile(r"^([-+]?)(\d+)(\.\d+)?$")
 
 _registered = False
 
@@ -134,6 +152,32 @@ def _is_meta(text: str) -> bool:
 
 def _is_numbering(row: list[Cell]) -> bool:
     return any(c.text == "※" for c in row)
+
+
+def grouped(text: str) -> str:
+    """An amount of 1000 or more with thousands separators ("1234.5" -> "1,234.5"); anything
+    else (smaller amounts, percentages, amounts already grouped, text) unchanged."""
+    m = _PLAIN_NUMBER.match(text)
+    if not m or int(m.group(2)) < 1000:
+        return text
+    return f"{m.group(1)}{int(m.group(2)):,}{m.group(3) or ''}"
+
+
+def _with_separators(table: Table) -> Table:
+    """A numbered table with its amounts grouped (code and text columns left as they are)."""
+    if table.number is None:
+        return table
+    numeric, code = _column_kinds(table)
+    rows = [
+        [
+            Cell(grouped(cell.text), cell.bold)
+            if r >= table.n_header and numeric[c] and not code[c]
+            else cell
+            for c, cell in enumerate(row)
+        ]
+        for r, row in enumerate(table.rows)
+    ]
+    return Table(rows, table.n_header, table.number, table.title, list(table.meta), list(table.caption))
 
 
 def _header_rows(rows: list[list[Cell]]) -> int:
@@ -362,11 +406,10 @@ def _fill(lo: list[float], hi: list[float], budget: float) -> list[float]:
     return [max(lw, min(hw, a)) for lw, hw in zip(lo, hi, strict=True)]
 
 
-def plan(table: Table, style: str) -> Layout:
-    fs = 8.0 if style == "narrow" else 9.0
+def _measure(table: Table, spans, fs: float) -> tuple[list[float], list[float], list[float], list[float]]:
+    """(natural data width, least data width, natural header width, least header width) per
+    column, from the cells that sit in one column."""
     ncols = table.ncols
-    spans = _spans(table)
-    numeric, code = _column_kinds(table)
     nat_d, min_d, nat_h, min_h = ([0.0] * ncols for _ in range(4))
     for r, cells in enumerate(spans):
         for c0, c1, _end, cell in cells:
@@ -379,38 +422,77 @@ def plan(table: Table, style: str) -> Layout:
             else:
                 nat_d[c0] = max(nat_d[c0], w)
                 min_d[c0] = max(min_d[c0], tok, min(w, 4 * fs))
-    floor = [max(a, b) for a, b in zip(min_d, min_h, strict=True)]
-    avail = {o: (landscape(A4) if o == "L" else A4)[0] - MARGIN[o][2] - MARGIN[o][3] for o in "PL"}
-    if style == "narrow":
-        gap = 1.4 * fs
-        hi = [
-            max(floor[c], nat_d[c], min(nat_h[c], 5 * fs))
-            if numeric[c]
-            else max(floor[c], min(max(nat_d[c], nat_h[c]), 7 * fs))
-            for c in range(ncols)
-        ]
-        stages = [(hi, hi), (floor, hi)]
-    else:
-        gap = 1.5 * fs
+    return nat_d, min_d, nat_h, min_h
+
+
+def _sparse_widths(table: Table, spans, numeric: list[bool], avail: dict[str, float]):
+    """(font size, orientation, column widths, gap) of a ``sparse`` table: gaps of 3 characters
+    (opened up to 4 where there is room); portrait when the labels need not wrap there, else
+    landscape with header texts wrapped, then labels wrapped to 8 characters; the font goes down
+    until that fits, and at the smallest font labels wrap as far as they must."""
+    ncols = table.ncols
+    for fs in SPARSE_FS:
+        nat_d, min_d, nat_h, min_h = _measure(table, spans, fs)
+        floor = [max(a, b) for a, b in zip(min_d, min_h, strict=True)]
+        floor = [max(floor[c], nat_d[c]) if numeric[c] else floor[c] for c in range(ncols)]
         hi = [max(a, b) for a, b in zip(nat_d, nat_h, strict=True)]
         lo1 = [max(nat_d[c], min_h[c], min(nat_h[c], 4 * fs)) for c in range(ncols)]
-        stages = [(lo1, hi), (floor, lo1)]
-    gaps = gap * max(ncols - 1, 0)
-    # landscape when portrait would have to wrap the labels (narrow: when 7 characters do not fit)
-    orient = "P" if sum(stages[0][0]) + gaps <= avail["P"] else "L"
-    budget = avail[orient] - gaps
-    lo, hi = stages[0] if sum(stages[0][0]) <= budget else stages[1]
-    widths = _fill(lo, hi, budget)
-    if sum(widths) > budget:  # still too wide: close the gaps down to one character
-        gap = max(fs * 1.05, (avail[orient] - sum(widths)) / max(ncols - 1, 1))
-    # tables much narrower than the page: open the gaps up a little (then the table is centred)
-    if ncols > 1:
-        spare = avail[orient] - sum(widths) - gap * (ncols - 1)
-        if spare > 0:
-            gap += min(spare / (ncols - 1), 1.5 * fs)
+        lo2 = [lo1[c] if numeric[c] else max(floor[c], min(lo1[c], 8 * fs)) for c in range(ncols)]
+        gaps = 3 * fs * max(ncols - 1, 0)
+        stages = [("P", lo1, hi), ("L", lo1, hi), ("L", lo2, lo1)]
+        fits = [st for st in stages if sum(st[1]) + gaps <= avail[st[0]]]
+        if fits or fs == SPARSE_FS[-1]:
+            orient, lo, top = fits[0] if fits else ("L", floor, lo2)
+            widths = _fill(lo, top, avail[orient] - gaps)
+            spare = avail[orient] - sum(widths) - gaps
+            gap = 3 * fs + (max(0.0, min(spare / (ncols - 1), fs)) if ncols > 1 else 0.0)
+            return fs, orient, widths, gap
+    raise AssertionError("unreachable")
 
-    lead = (1.05 if style == "narrow" else 1.25) * fs
-    pad = (0.8 if style == "narrow" else 0.55) * fs
+
+def plan(table: Table, style: str) -> Layout:
+    fs = TABLE_FS.get(style, 9.0)
+    ncols = table.ncols
+    spans = _spans(table)
+    numeric, code = _column_kinds(table)
+    avail = {o: (landscape(A4) if o == "L" else A4)[0] - MARGIN[o][2] - MARGIN[o][3] for o in "PL"}
+    if style == "sparse":
+        fs, orient, widths, gap = _sparse_widths(table, spans, numeric, avail)
+    else:
+        nat_d, min_d, nat_h, min_h = _measure(table, spans, fs)
+        floor = [max(a, b) for a, b in zip(min_d, min_h, strict=True)]
+        if style in ("narrow", "topaligned"):
+            gap = 1.4 * fs if style == "narrow" else 0.8 * fs
+            chars = 7 if style == "narrow" else 8
+            hi = [
+                max(floor[c], nat_d[c], min(nat_h[c], 5 * fs))
+                if numeric[c]
+                else max(floor[c], min(max(nat_d[c], nat_h[c]), chars * fs))
+                for c in range(ncols)
+            ]
+            stages = [(hi, hi), (floor, hi)]
+        else:
+            gap = 1.5 * fs
+            hi = [max(a, b) for a, b in zip(nat_d, nat_h, strict=True)]
+            lo1 = [max(nat_d[c], min_h[c], min(nat_h[c], 4 * fs)) for c in range(ncols)]
+            stages = [(lo1, hi), (floor, lo1)]
+        gaps = gap * max(ncols - 1, 0)
+        # landscape when portrait would have to wrap the labels (narrow: when 7 characters do not fit)
+        orient = "P" if sum(stages[0][0]) + gaps <= avail["P"] else "L"
+        budget = avail[orient] - gaps
+        lo, hi = stages[0] if sum(stages[0][0]) <= budget else stages[1]
+        widths = _fill(lo, hi, budget)
+        if style != "topaligned":  # topaligned keeps its 0.8-character gaps
+            if sum(widths) > budget:  # still too wide: close the gaps down to one character
+                gap = max(fs * 1.05, (avail[orient] - sum(widths)) / max(ncols - 1, 1))
+            # tables much narrower than the page: open the gaps up a little (then the table is centred)
+            if ncols > 1:
+                spare = avail[orient] - sum(widths) - gap * (ncols - 1)
+                if spare > 0:
+                    gap += min(spare / (ncols - 1), 1.5 * fs)
+
+    lead = {"narrow": 1.05, "topaligned": 1.15}.get(style, 1.25) * fs
+    pad = {"narrow": 0.8, "topaligned": 0.7}.get(style, 0.55) * fs
     layout = Layout(widths, gap, fs, lead, pad, orient, [], [])
     for r, cells in enumerate(spans):
         header = r < table.n_header
@@ -418,7 +500,7 @@ def plan(table: Table, style: str) -> Layout:
         for c0, c1, end, cell in cells:
             text = cell.text
             if header or _is_numbering(table.rows[r]):
-                align = "c"
+                align = "l" if style == "sparse" else "c"
             elif _AMOUNT.match(text) and not all(code[c0 : c1 + 1]):
                 align = "r"
             else:
@@ -490,7 +572,8 @@ class Writer:
         self.y = self.size[1] - MARGIN[self.orient][0]
 
     def _finish_page(self) -> None:
-        self.text(self.size[0] / 2, self.bottom / 2, str(self.pageno), 9, "c")
+        folio = f"第 {self.pageno} 页" if self.style == "sparse" else str(self.pageno)
+        self.text(self.size[0] / 2, self.bottom / 2, folio, 9, "c")
         self.c.showPage()
         self.page_open = False
 
@@ -558,6 +641,10 @@ class Writer:
             fs = 12.0 if self.style == "narrow" else 14.0
             if self.style == "narrow":
                 title = f"表 {table.number}：{table.title or ''}"
+            elif self.style == "topaligned":
+                title = f"表{_cn_numeral(int(table.number))} {table.title or ''}"
+            elif self.style == "sparse":
+                title = f"附表{table.number}：{table.title or ''}"
             else:
                 title = f"表{table.number} {table.title or ''}"
             self.y -= fs * 2.0
@@ -574,6 +661,16 @@ class Writer:
             tw = max(layout.width, sw(left, fs) + sw(right, fs) + 4 * fs)
             x0 = max(self.left, (self.left + self.right - tw) / 2)
             x1 = min(self.right, x0 + tw)
+            if self.style == "sparse":  # 编制部门 and 单位 on lines of their own
+                tw = max(layout.width, sw(left, fs), sw(right, fs))
+                x0 = max(self.left, (self.left + self.right - tw) / 2)
+                x1 = min(self.right, x0 + tw)
+                for line, x, align in ((left, x0, "l"), (right, x1, "r")):
+                    if line:
+                        self.y -= fs * 1.8
+                        self.text(x, self.y + fs * 0.5, line, fs, align)
+                self.y -= fs * 0.3
+                return
             self.y -= fs * 1.8
             if left:
                 self.text(x0, self.y + fs * 0.5, left, fs)
@@ -594,6 +691,10 @@ class Writer:
                 height = tops[r] - (tops[end] - layout.heights[end])
                 block = len(p.lines) * layout.lead
                 y = tops[r] - (height - block) / 2
+                if self.style == "topaligned":  # top-aligned; a header reaching down: at its foot
+                    y = tops[r] - layout.pad / 2
+                    if p.rowspan_end > r:
+                        y = tops[r] - height + block + layout.pad / 2
                 xa = layout.x(p.c0, x0)
                 xb = xa + layout.span_width(p.c0, p.c1)
                 for line in p.lines:
@@ -608,11 +709,15 @@ class Writer:
         self.y = top
 
     def table(self, table: Table) -> None:
+        if self.style == "topaligned":
+            table = _with_separators(table)
         layout = plan(table, self.style)
         h = layout.heights
         nh = table.n_header
         header_h = sum(h[:nh])
         title_h = (2.6 * 14 if table.number else 0) + (2.1 * layout.fs if table.meta else 0)
+        if self.style == "sparse" and len(table.meta) > 1:
+            title_h += 1.8 * layout.fs
         title_h += sum(1.9 * (14.0 if k == 0 else PROSE_FS) for k in range(len(table.caption)))
         first = sum(h[nh : nh + 2])
         gap_before = PROSE_FS * 0.8 if self.page_open else 0
