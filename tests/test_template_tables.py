@@ -169,8 +169,9 @@ def test_continuation_total_row_keeps_its_columns(extracted):
 
 @pytest.fixture(scope="session")
 def hard_renderings(tmp_path_factory):
-    """The seeds rendered without any ruling (tests/renderings): 表N on the title line, narrow
-    wrapping columns, continuation pages without headers, a 目录 without leaders."""
+    """The seeds rendered without any ruling (tests/renderings): 表N / 表一 / 附表1： on the title
+    line, narrow wrapping columns, continuation pages without headers, top-aligned labels, wide gaps
+    with left-aligned headers and 第 N 页 footers, a 目录 without leaders."""
     pytest.importorskip("reportlab")
     from tests.renderings.pdf_renderings import render_all
 
@@ -179,7 +180,7 @@ def hard_renderings(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("style", ["unruled", "narrow", "continued"])
+@pytest.mark.parametrize("style", ["unruled", "narrow", "continued", "topaligned", "sparse"])
 @pytest.mark.parametrize("doc", ["001_6d2149f5b3f07333", "002_e70514054a2d30bc"])
 def test_hard_renderings_gate(extracted, hard_renderings, doc, style):
     """Floors set at what is achieved: every table is located with its printed number, cells score

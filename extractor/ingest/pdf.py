@@ -136,7 +136,9 @@ def _words_by_line(page, lines: list[dict], boxes: list[tuple]) -> list[list[Wor
     order = sorted(range(len(lines)), key=lambda i: lines[i]["top"])
     tops = [lines[i]["top"] for i in order]
     tallest = max(tl["bottom"] - tl["top"] for tl in lines)
-    for w in page.extract_words(keep_blank_chars=False, use_text_flow=False):
+    # y_tolerance 1, not 3: header texts wrapped on staggered baselines (7 pt type, 4 pt apart)
+    # must not chain into one "line" whose characters interleave by x.
+    for w in page.extract_words(keep_blank_chars=False, use_text_flow=False, y_tolerance=1):
         if not w.get("upright", True):
             continue
         mid_y = (w["top"] + w["bottom"]) / 2

@@ -19,6 +19,7 @@ from extractor.money import is_number, is_year, parse_number
 from extractor.tables.checks import CheckTally
 from extractor.tables.grid import is_colnum_row
 from extractor.tables.kinds import PERFORMANCE
+from extractor.tables.words import PAGE_NUMBER
 from schemas import Coverage, CoverageMiss, Provenance, SourceDocument, SourceLine, Table, TableRegion
 
 _CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")  # a 类 / 款 / 项 code printed before a row's name
@@ -110,6 +111,8 @@ def _drop_codes(tokens: list[str], row_codes: list[str]) -> list[str]:
 def printed_numbers(line: SourceLine, row_codes: list[str] | None = None) -> list[str]:
     """The numbers a table line prints as cells or tokens (see module doc for what is left out);
     ``row_codes`` are the codes of the rows read from the line, which are not amounts."""
+    if line.cells is None and PAGE_NUMBER.match(line.text):
+        return []  # "12", "- 12 -", "第 12 页"
     if line.cells is not None:
         tokens = [c.strip() for c in line.cells if c and c.strip()]
     elif line.words:
@@ -129,10 +132,7 @@ def printed_numbers(line: SourceLine, row_codes: list[str] | None = None) -> lis
         lead = tokens[:first_text]
         if all(_CODE.match(t) for t in lead):
             tokens = tokens[first_text:]
-    numbers = [t for t in tokens if is_number(t)]
-    if len(tokens) == 1 and numbers and re.fullmatch(r"\d{1,3}", numbers[0]) and line.cells is None:
-        return []  # a page number
-    return numbers
+    return [t for t in tokens if is_number(t)]
 
 
 def _place(prov: Provenance, fmt: str) -> tuple:

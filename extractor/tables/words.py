@@ -24,7 +24,7 @@ from schemas.source import Word
 _META = re.compile(r"单位\s*[:：]|编制(部门|单位)|^部\s*门\s*[:：]|^注\s*[:：]|^说明\s*[:：]|^续表|^[（(]\s*20\d{2}\s*年\s*[)）]$")
 _CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 _COLNUM = re.compile(r"^(※|栏次|\d{1,2})$")
-_PAGE_NO = re.compile(r"^\s*[-—－]?\s*\d{1,3}\s*[-—－]?\s*$|^\s*第\s*\d{1,3}\s*页")  # a page number, alone
+PAGE_NUMBER = re.compile(r"^\s*[-—－]?\s*\d{1,3}\s*[-—－]?\s*$|^\s*第\s*\d{1,3}\s*页")  # a page number, alone
 _COLNUM_MARK = re.compile(r"^(※|栏次|行次)$")
 
 
@@ -164,14 +164,15 @@ def _blocks(lines: list[SourceLine]) -> list[list[float]]:
 
 
 def _is_parent(cell: _Box, cells: list[_Box]) -> bool:
-    """A spanning header: header cells below it on both sides of its centre (or right under it)."""
+    """A spanning header: header cells below it on both sides of its centre, or one right under it
+    (a left-aligned parent stands over its first child)."""
     reach = 3 * (cell.x1 - cell.x0) + 20
     below = [c for c in cells if c is not cell and c.top >= cell.bottom - 1]
     near = [c for c in below if c.x1 >= cell.x0 - reach and c.x0 <= cell.x1 + reach]
     left = any(c.centre < cell.centre - 1 for c in near)
     right = any(c.centre > cell.centre + 1 for c in near)
     under = any(min(c.x1, cell.x1) - max(c.x0, cell.x0) > 0.5 * min(c.x1 - c.x0, cell.x1 - cell.x0) for c in near)
-    return len(near) >= 2 and (left and right or under)
+    return len(near) >= 2 and left and right or under
 
 
 def _align(leaves: list[_Box], blocks: list[list[float]]) -> list[tuple[_Box | None, list[float] | None]]:
@@ -227,6 +228,26 @@ def _align(leaves: list[_Box], blocks: list[list[float]]) -> list[tuple[_Box | N
     return out[::-1]
 
 
+def _left_aligned_span(
+    parent: _Box,
+    parents: list[_Box],
+    columns: list[tuple[_Box | None, list[float] | None]],
+    extents: list[tuple[float, float]],
+    allowed: list[bool],
+) -> tuple[int, int] | None:
+    """A parent printed at the left edge of its span (its x0 on its first child's): it covers the
+    columns from there up to the next header on its own line."""
+    first = next((i for i, (leaf, _) in enumerate(columns) if leaf and abs(leaf.x0 - parent.x0) <= 2), None)
+    if first is None or not allowed[first]:
+        return None
+    same_line = [c.x0 for c in parents if c is not parent and abs(c.top - parent.top) <= 2 and c.x0 > parent.x0 + 2]
+    end = min(same_line, default=float("inf"))
+    last = first
+    while last + 1 < len(extents) and allowed[last + 1] and (extents[last + 1][0] + extents[last + 1][1]) / 2 < end:
+        last += 1
+    return first, last
+
+
 def _span(cell: _Box, extents: list[tuple[float, float]], allowed: list[bool]) -> tuple[int, int] | None:
     """The run of columns a spanning header is centred over (among runs it overlaps or sits in)."""
     best: tuple[float, int, int] | None = None
@@ -249,7 +270,7 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
     body = [
         ln
         for ln in lines
-        if ln.words and not _META.search(re.sub(r"\s+", "", ln.text)) and not _PAGE_NO.match(ln.text)
+        if ln.words and not _META.search(re.sub(r"\s+", "", ln.text)) and not PAGE_NUMBER.match(ln.text)
     ]
     first = next((i for i, ln in enumerate(body) if _data_line(ln) or _code_led(ln)), None)
     if first is None:
@@ -311,7 +332,7 @@ def _paths(
                     paths[i] = [(leaf.top, leaf.text)]
     for parent in sorted(parents, key=lambda c: c.top):
         below = [bool(leaf is None or leaf.top >= parent.bottom - 1) for leaf, _ in columns]
-        span = _span(parent, extents, below)
+        span = _left_aligned_span(parent, parents, columns, extents, below) or _span(parent, extents, below)
         if span is None:
             notes.append(f"header “{parent.text}” spans no column; left out of the header paths")
             continue
