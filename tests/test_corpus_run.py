@@ -156,6 +156,12 @@ def test_duckdb_views_answer_from_gold(corpus):
         assert reasons == manifest["outputs"]["tables"]["reasons"] > 0  # the narrative stage's 主要原因
         status = dict(con.execute("SELECT status, sum(documents) FROM v_run_status GROUP BY 1").fetchall())
         assert status == {"ok": 2, "ok_with_findings": 2, "failed": 5, "skipped": 2}
+        # Label-free coverage per document and in the run totals: every seed number reached facts.
+        coverage = con.execute("SELECT doc_id, amounts_printed, amounts_captured, coverage FROM v_coverage").fetchall()
+        assert {r[0] for r in coverage} == set(totals)
+        assert all(r[1] == r[2] > 0 and r[3] == 1.0 for r in coverage)
+        t = manifest["totals"]
+        assert t["amounts_printed"] == sum(r[1] for r in coverage) and t["coverage"] == 1.0
     finally:
         con.close()
 
