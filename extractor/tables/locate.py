@@ -184,7 +184,9 @@ def segment(doc: SourceDocument) -> Segmentation:
                 current.unit = unit
             # The statement may wrap onto the next line ("…没有使用财政拨款安排“三" / "公”经费支出，…为空表。").
             said = text + (lines[i + 1].text if i + 1 < len(lines) and lines[i + 1].cells is None else "")
-            stated = _EMPTY.search(text) or _EMPTY.search(said) and "表" in said
+            # A row printing amounts is never the start of such a statement.
+            wrapped = not DECIMAL_AMOUNT.search(text) and _EMPTY.search(said) and "表" in said
+            stated = _EMPTY.search(text) or wrapped
             if current.empty_statement is None and stated and ("表" in said or positioned or text.lstrip().startswith("注")):
                 current.empty_statement = line
                 continue
