@@ -2,13 +2,15 @@
 
 Columns come from the data: the x ranges the words of the data rows cover, merged where they
 overlap, are the column blocks. Header cells (wrapped pieces stacked in one column joined) are
-leaves or spanning parents: a parent has header cells below it on both sides of its centre. Leaves
-are aligned to blocks in x order by a monotone alignment (a header with no data under it is a
-column of its own; a block with no header of its own takes what spans it), and each spanning
-header covers the run of columns it is centred over. Rows are the ingest lines (mixed-font
-baselines already joined); a line of label text with no amount stacked tightly on a neighbour is a
-wrapped label and joins it. The result is grid rows with explicit header paths, parsed like a
-ruled grid.
+leaves or spanning parents: a parent has header cells below it on both sides of its centre, or one
+right under it. Leaves are aligned to blocks in x order by a monotone alignment, each leaf owning
+its stretch of the line (a header with no data under it is a column of its own; a block with no
+header of its own takes what spans it); a spanning header covers the run of columns it is centred
+over, or, printed at the left edge of its span, the columns up to the next header on its line.
+Rows: lines stacked tightly are one block of wrapped text, in which each line of amounts (or of a
+code and its name) anchors a row and the other lines join the nearest anchor. Column-number rows,
+years before 年, page numbers and the header rows a continuation page repeats never become data.
+The result is grid rows with explicit header paths, parsed like a ruled grid.
 """
 
 from __future__ import annotations
@@ -102,9 +104,10 @@ def _code_led(line: SourceLine) -> bool:
 def _is_column_numbers(tokens: list[str]) -> bool:
     """ "※ ※ 1 2 3 …" or "栏次 1 2 3": small integers counting up from 1, after optional markers."""
     numbers = [t for t in tokens if not _COLNUM_MARK.match(t)]
-    return len(numbers) >= 2 and all(t.isdigit() for t in numbers) and [int(t) for t in numbers] == list(
-        range(int(numbers[0]), int(numbers[0]) + len(numbers))
-    ) and int(numbers[0]) <= 1 + (len(tokens) - len(numbers))
+    if len(numbers) < 2 or not all(t.isdigit() for t in numbers):
+        return False
+    start, markers = int(numbers[0]), len(tokens) - len(numbers)
+    return [int(t) for t in numbers] == list(range(start, start + len(numbers))) and start <= 1 + markers
 
 
 def _boxes(line: SourceLine) -> list[_Box]:
