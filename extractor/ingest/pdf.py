@@ -93,7 +93,8 @@ def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
     if n_chars == 0:
         return [], 0
     items: list[tuple[float, float, SourceLine]] = []
-    ruled = page.filter(lambda obj: not _invisible_fill(obj))
+    # Filtering re-derives every object of the page: only where there is a fill to drop.
+    ruled = page.filter(lambda obj: not _invisible_fill(obj)) if any(map(_invisible_fill, page.rects)) else page
     found = [(t, t.extract()) for t in ruled.find_tables()]
     tables = [(t, rows) for t, rows in found if len(t.columns) >= 2 and not _holds_records(rows)]
     boxes = [t.bbox for t, _ in tables]
