@@ -45,6 +45,9 @@ class SourceDocument(BaseModel):
     page_count: int | None = None
     lines: list[SourceLine]
     warnings: list[str] = []
+    # PDFs: the library that read each page ("pdfium", or "pdfplumber" where pdfium could not
+    # give the page faithfully); empty for text renderings.
+    page_readers: list[str] = []
 
 
 class TableRegion(BaseModel):

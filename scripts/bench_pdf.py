@@ -1,7 +1,20 @@
-"""Benchmark: seconds per page of the full extraction next to pdfplumber's own extract_tables().
+"""Benchmark: seconds per page of the full extraction beside what the PDF libraries cost alone.
 
-Both run in this process over the same PDFs, alternating, so the ratio is meaningful on a noisy
-machine. Usage: python scripts/bench_pdf.py [PDF ...] [--repeat N]
+For every PDF, in this process, alternating so that a noisy machine slows every contender
+alike, ``--repeat`` rounds of:
+
+- ``extract``: the full extraction (``extractor.extract``: read, layout, tables, narrative,
+  checks), with the default pdfium reader;
+- ``extract/plumber``: the same with every page read by pdfplumber (the previous reader);
+- ``extract_tables``: pdfplumber's bare ``page.extract_tables()`` on every page;
+- ``chars``: pdfplumber merely reading ``page.chars`` (pdfminer's parse);
+- ``pdfium text``: pypdfium2's text extraction of every page (the floor for reading a text layer).
+
+Prints per PDF the median seconds per page of each (min–max in brackets) and the ratio of the
+full extraction to ``extract_tables``; then the totals over all PDFs (sum of medians / pages).
+
+Usage: python scripts/bench_pdf.py [PDF ...] [--repeat N]
+(default: the bundled examples and every PDF under ../shared/corpus and ../shared/fixtures)
 """
 
 from __future__ import annotations
@@ -9,47 +22,105 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 
-from extractor import extract
+from extractor.ingest.pdf import read_pdf
+from extractor.pipeline import doc_id_for, extract_source
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
 DEFAULT = sorted((ROOT / "examples").glob("*.pdf")) + sorted(
-    (ROOT.parent / "shared" / "corpus" / "putuo").glob("*.pdf")
+    p for sub in ("corpus", "fixtures") for p in (SHARED / sub).rglob("*.pdf")
 )
 
 
-def bare_tables(path: Path) -> int:
+def full(reader: str) -> Callable[[Path], None]:
+    def run(path: Path) -> None:
+        extract_source(read_pdf(path, reader=reader), doc_id_for(path))  # type: ignore[arg-type]
+
+    return run
+
+
+def bare_tables(path: Path) -> None:
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             page.extract_tables()
-        return len(pdf.pages)
+
+
+def plumber_chars(path: Path) -> None:
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            len(page.chars)
+
+
+def pdfium_text(path: Path) -> None:
+    doc = pdfium.PdfDocument(path)
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            textpage.get_text_bounded()
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+
+
+CONTENDERS: dict[str, Callable[[Path], None]] = {
+    "extract": full("pdfium"),
+    "extract/plumber": full("pdfplumber"),
+    "extract_tables": bare_tables,
+    "chars": plumber_chars,
+    "pdfium text": pdfium_text,
+}
+
+
+def pages_of(path: Path) -> int:
+    doc = pdfium.PdfDocument(path)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("pdfs", nargs="*", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     pdfs = args.pdfs or DEFAULT
-    print(f"{'file':58} {'pages':>5} {'extract s/page':>15} {'extract_tables s/page':>22} {'ratio':>6}")
+    names = list(CONTENDERS)
+    print(f"{'file':44} {'pages':>5} " + " ".join(f"{n + ' s/page':>24}" for n in names) + f" {'ratio':>6}")
+    totals = dict.fromkeys(names, 0.0)
+    all_pages = 0
     ratios = []
     for path in pdfs:
-        ours, base = [], []
-        pages = 0
+        pages = pages_of(path)
+        times: dict[str, list[float]] = {n: [] for n in names}
         for _ in range(args.repeat):
-            t = time.perf_counter()
-            pages = bare_tables(path)
-            base.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            extract(path)
-            ours.append(time.perf_counter() - t)
-        o, b = statistics.median(ours) / pages, statistics.median(base) / pages
-        ratios.append(o / b)
-        print(f"{path.name[:58]:58} {pages:5d} {o:15.4f} {b:22.4f} {o / b:6.2f}")
-    print(f"median ratio (full extraction / bare extract_tables): {statistics.median(ratios):.2f}")
+            for name in names:
+                t = time.perf_counter()
+                CONTENDERS[name](path)
+                times[name].append(time.perf_counter() - t)
+        med = {n: statistics.median(times[n]) for n in names}
+        for n in names:
+            totals[n] += med[n]
+        all_pages += pages
+        ratio = med["extract"] / med["extract_tables"]
+        ratios.append(ratio)
+        cells = " ".join(
+            f"{med[n] / pages:9.4f} [{min(times[n]) / pages:.4f}–{max(times[n]) / pages:.4f}]" for n in names
+        )
+        print(f"{path.name[:44]:44} {pages:5d} {cells} {ratio:6.2f}")
+    print(f"\ntotal over {len(pdfs)} PDFs, {all_pages} pages (sum of medians / pages):")
+    for n in names:
+        print(f"  {n:16} {totals[n] / all_pages:.4f} s/page  ({totals[n] / totals['extract_tables']:.2f}× extract_tables)")
+    print(f"median per-PDF ratio, full extraction / bare extract_tables: {statistics.median(ratios):.2f}")
+    print(f"full extraction, pdfium reader / pdfplumber reader: {totals['extract'] / totals['extract/plumber']:.2f}")
 
 
 if __name__ == "__main__":

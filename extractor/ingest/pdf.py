@@ -1,18 +1,27 @@
-"""PDFs with a text layer, via pdfplumber: ruled tables as grids, everything else as lines."""
+"""PDFs with a text layer: ruled tables as grids, everything else as lines with word boxes.
+
+Each page is read once into ``PageObjects`` (characters and ruling edges) by pdfium, or by
+pdfplumber where pdfium cannot give the page faithfully (``pdfium_page.read_page``); the layout
+below runs pdfplumber's table finder, words and text lines on those objects whichever read them.
+"""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
 from pathlib import Path
+from typing import Literal
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
-from pdfplumber.utils import chars_to_textmap, cluster_objects
+from pdfplumber.utils import chars_to_textmap, cluster_objects, curve_to_edges, line_to_edge, rect_to_edges
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
+from extractor.ingest.page_objects import PageObjects, dedupe_chars
+from extractor.ingest.pdfium_page import read_page
 from extractor.labels import clean_cell
 from schemas import Provenance, SourceDocument, SourceLine
 from schemas.source import Word
@@ -21,17 +30,93 @@ MAX_PAGES = 400
 # Share of the smaller height two lines must overlap to be one line (pdfminer's LAParams.line_overlap).
 LINE_OVERLAP = 0.5
 _AMOUNT_LINE = re.compile(r"^-?[\d,]+\.\d+$")
+Reader = Literal["pdfium", "pdfplumber"]
+# pdfium's load errors (fpdfview.h FPDF_ERR_*) that say the file is locked.
+_PDFIUM_PASSWORD, _PDFIUM_SECURITY = 4, 5
 
 
-def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
+def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") -> SourceDocument:
     """Read every page: ruled tables become grid rows, other text becomes lines in order.
 
-    Doubled "fake bold" glyphs (the same character drawn twice at a small offset) are removed
-    with pdfplumber's ``dedupe_chars`` before anything else reads the page.
+    ``reader`` "pdfium" (the default) reads pages natively and hands the rare page it cannot
+    give faithfully to pdfplumber; "pdfplumber" reads every page with pdfplumber (the
+    reference the pdfium reader is tested against). Doubled "fake bold" glyphs (the same
+    character drawn twice at a small offset) are removed before anything else reads a page.
     """
     name = str(path)
+    doc = _open_pdfium(name, path) if reader == "pdfium" else None
+    plumber = None if doc is not None else _open_plumber(name, path)
     try:
-        pdf = pdfplumber.open(path)
+        count = len(doc) if doc is not None else _plumber_count(name, plumber)
+        if count > max_pages:
+            raise ExtractionError(name, f"too many pages ({count} > limit {max_pages})")
+        lines: list[SourceLine] = []
+        warnings: list[str] = []
+        readers: list[str] = []
+        chars_total = 0
+        doctop = 0.0
+        for number in range(1, count + 1):
+            try:
+                objects = _pdfium_page(doc, number, doctop) if doc is not None else None
+                if objects is None:
+                    plumber = plumber or _open_plumber(name, path)
+                    objects = _plumber_page(plumber.pages[number - 1], number)
+                doctop += objects.height
+                readers.append(objects.reader)
+                page_lines, n_chars = _read_page(name, number, objects)
+            except Exception as exc:  # one bad page must not lose the document
+                warnings.append(f"page {number}: could not be read ({type(exc).__name__}: {exc})")
+                if len(readers) < number:
+                    readers.append("none")
+                continue
+            chars_total += n_chars
+            if n_chars == 0:
+                warnings.append(f"page {number}: no text layer (image-only page)")
+            lines.extend(page_lines)
+        if chars_total == 0:
+            raise ExtractionError(name, "no text layer (image-only or scanned PDF; OCR it first)")
+        return SourceDocument(
+            path=name, format="pdf", page_count=count, lines=lines, warnings=warnings, page_readers=readers
+        )
+    finally:
+        if doc is not None:
+            doc.close()
+        if plumber is not None:
+            plumber.close()
+
+
+def _pdfium_page(doc: pdfium.PdfDocument, number: int, doctop: float) -> PageObjects | None:
+    """The page read by pdfium, or None where pdfplumber must read it (``read_page`` says when;
+    a page pdfium fails on goes to pdfplumber too, which names what is wrong with it)."""
+    try:
+        page = doc[number - 1]
+    except pdfium.PdfiumError:
+        return None
+    try:
+        return read_page(page, number, doctop)
+    except Exception:
+        return None
+    finally:
+        page.close()
+
+
+def _open_pdfium(name: str, path: Path) -> pdfium.PdfDocument | None:
+    """The document in pdfium, or None when pdfium cannot load it (pdfplumber then tries, and
+    names the damage if it cannot either)."""
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == _PDFIUM_PASSWORD:
+            raise ExtractionError(name, "encrypted PDF (password required)") from exc
+        if code == _PDFIUM_SECURITY:
+            raise ExtractionError(name, "encrypted PDF (unsupported security handler)") from exc
+        return None
+
+
+def _open_plumber(name: str, path: Path) -> pdfplumber.PDF:
+    try:
+        return pdfplumber.open(path)
     except Exception as exc:  # pdfplumber wraps pdfminer's many error types
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
         if isinstance(inner, PDFPasswordIncorrect):
@@ -41,30 +126,38 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
         if isinstance(inner, PDFSyntaxError):
             raise ExtractionError(name, f"damaged PDF ({inner})") from exc
         raise ExtractionError(name, f"unreadable PDF ({type(inner).__name__}: {inner})") from exc
-    with pdf:
-        try:
-            pages = pdf.pages
-        except Exception as exc:
-            raise ExtractionError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
-        if len(pages) > max_pages:
-            raise ExtractionError(name, f"too many pages ({len(pages)} > limit {max_pages})")
-        lines: list[SourceLine] = []
-        warnings: list[str] = []
-        chars_total = 0
-        for number, page in enumerate(pages, start=1):
-            try:
-                page_lines, n_chars = _read_page(name, number, page)
-            except Exception as exc:  # one bad page must not lose the document
-                warnings.append(f"page {number}: could not be read ({type(exc).__name__}: {exc})")
-                continue
-            chars_total += n_chars
-            if n_chars == 0:
-                warnings.append(f"page {number}: no text layer (image-only page)")
-            lines.extend(page_lines)
-            page.close()
-        if chars_total == 0:
-            raise ExtractionError(name, "no text layer (image-only or scanned PDF; OCR it first)")
-        return SourceDocument(path=name, format="pdf", page_count=len(pages), lines=lines, warnings=warnings)
+
+
+def _plumber_count(name: str, pdf: pdfplumber.PDF) -> int:
+    try:
+        return len(pdf.pages)
+    except Exception as exc:
+        pdf.close()
+        raise ExtractionError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def _plumber_page(page, number: int) -> PageObjects:
+    """A page as pdfplumber (pdfminer) reads it; white background fills carry no edges."""
+    try:
+        rects = page.rects
+        if any(map(_invisible_fill, rects)):
+            rects = [r for r in rects if not _invisible_fill(r)]
+        edges = (
+            [line_to_edge(o) for o in page.lines]
+            + [e for r in rects for e in rect_to_edges(r)]
+            + [e for c in page.curves for e in curve_to_edges(c)]
+        )
+        return PageObjects(
+            number=number,
+            width=page.width,
+            height=page.height,
+            chars=page.chars,
+            edges=edges,
+            bbox=page.bbox,
+            reader="pdfplumber",
+        )
+    finally:
+        page.close()
 
 
 def _invisible_fill(obj: dict) -> bool:
@@ -87,15 +180,13 @@ def _holds_records(rows: list[list[str | None]]) -> bool:
     return False
 
 
-def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
-    page = page.dedupe_chars()
+def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLine], int]:
+    page.chars = dedupe_chars(page.chars)
     n_chars = len(page.chars)
     if n_chars == 0:
         return [], 0
     items: list[tuple[float, float, SourceLine]] = []
-    # Filtering re-derives every object of the page: only where there is a fill to drop.
-    ruled = page.filter(lambda obj: not _invisible_fill(obj)) if any(map(_invisible_fill, page.rects)) else page
-    found = [(t, t.extract()) for t in ruled.find_tables()]
+    found = [(t, page.table_text(t)) for t in page.find_tables()]
     tables = [(t, rows) for t, rows in found if len(t.columns) >= 2 and not _holds_records(rows)]
     boxes = [t.bbox for t, _ in tables]
     for table, rows in tables:
@@ -124,7 +215,7 @@ def _read_page(name: str, number: int, page) -> tuple[list[SourceLine], int]:
     return out, n_chars
 
 
-def _words_by_line(page, lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
+def _words_by_line(page: PageObjects, lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
     """The page's words (outside ruled grids), each given to the text line it sits on.
 
     A word belongs to the line whose vertical extent holds the word's middle and whose x range
@@ -198,14 +289,13 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     return snap
 
 
-def _text_lines(page, boxes: list[tuple]) -> list[dict]:
-    """The page's text lines (``extract_text_lines`` dicts); characters outside tables whose
-    line overlaps another substantially are moved onto it, so mixed-font runs read in x order."""
+def _text_lines(page: PageObjects, boxes: list[tuple]) -> list[dict]:
+    """The page's text lines (pdfplumber's ``extract_text_lines`` dicts); characters outside
+    tables whose line overlaps another substantially are moved onto it, so mixed-font runs
+    read in x order."""
     free = [c for c in page.chars if c["upright"] and not _inside(c, boxes)]
     snap = _shifted_lines(free)
-    if not snap:
-        return page.extract_text_lines(strip=True, return_chars=False)
-    chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in page.chars]
+    chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in page.chars] if snap else page.chars
     textmap = chars_to_textmap(
         chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height
     )

@@ -106,13 +106,13 @@ def parse_performance(lines: list[SourceLine]) -> tuple[PerformanceHeader, list[
             # The rest of the previous indicator's cells, pushed onto the next page.
             indicators[-1] = _rejoin(indicators[-1], fields)
             problems.append(
-                f"indicator row continued across a page break at {line.provenance}: "
+                f"indicator row continued across a page break at {_where(line)}: "
                 f"rejoined to {indicators[-1].level3!r}"
             )
             continue
         if not fields.get("level3"):
             if indicators and any(fields.values()):
-                problems.append(f"indicator row without 三级指标 left out at {line.provenance}")
+                problems.append(f"indicator row without 三级指标 left out at {_where(line)}")
             continue
         for level in ("level1", "level2"):
             if fields.get(level):
@@ -253,3 +253,11 @@ def _decimal(text: str | None) -> Decimal | None:
 def performance_provenance(lines: list[SourceLine]) -> Provenance | None:
     """The first line's provenance, if any."""
     return lines[0].provenance if lines else None
+
+
+def _where(line: SourceLine) -> str:
+    """Where a line is, as a reader finds it: "page 35, line 1" (or the text line)."""
+    prov = line.provenance
+    if prov.page is not None:
+        return f"page {prov.page}, line {prov.line}"
+    return f"line {prov.line}"

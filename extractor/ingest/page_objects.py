@@ -1,0 +1,139 @@
+"""One PDF page as the objects the layout needs: characters and ruling edges, in pdfplumber's shape.
+
+Two readers fill it: pdfium (``pdfium_page.py``, fast, the default) and pdfplumber/pdfminer (the
+reference, and the fallback for pages pdfium cannot give faithfully). Everything after reading —
+pdfplumber's table finder, its words and text lines — runs on these plain dicts, so both readers
+feed the same algorithms.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from pdfplumber.table import TableFinder, TableSettings
+from pdfplumber.utils import extract_text, extract_words
+from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class PageObjects:
+    """A page's characters (``text``, ``x0``, ``x1``, ``top``, ``bottom``, ``doctop``, ``upright``,
+    ``fontname``, ``size``) and edges (pdfplumber's edge dicts), in top-left page coordinates."""
+
+    number: int
+    width: float
+    height: float
+    chars: list[Obj]
+    edges: list[Obj] = field(default_factory=list)
+    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    reader: str = "pdfium"
+
+    def __post_init__(self) -> None:
+        if self.bbox == (0.0, 0.0, 0.0, 0.0):
+            self.bbox = (0.0, 0.0, self.width, self.height)
+
+    def extract_words(self, **kwargs: Any) -> list[Obj]:
+        """pdfplumber's words over this page's characters (the table finder's text strategy calls it)."""
+        return extract_words(self.chars, **kwargs)
+
+    def find_tables(self) -> list:
+        """pdfplumber's ruled-table finder (default "lines" settings) over this page's edges."""
+        if not self.edges:
+            return []  # no ruling: nothing to find, and no need to build the finder
+        return TableFinder(self, TableSettings.resolve(None)).tables
+
+    def table_text(self, table) -> list[list[str | None]]:
+        """pdfplumber's ``Table.extract()`` (each cell's text, None for a spanned cell), looking
+        at each row's characters only instead of every character of the page for every row."""
+        inside = [c for c in self.chars if _mid_in(c, table.bbox)]
+        mids = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(inside))
+        v_mids = [m for m, _ in mids]
+        rows: list[list[str | None]] = []
+        for row in table.rows:
+            lo, hi = bisect_left(v_mids, row.bbox[1]), bisect_left(v_mids, row.bbox[3])
+            # The row's characters in page order, with their middles (as pdfplumber tests them).
+            row_chars = [
+                ((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c)
+                for c in (inside[i] for i in sorted(i for _, i in mids[lo:hi]))
+            ]
+            row_chars = [t for t in row_chars if row.bbox[0] <= t[0] < row.bbox[2]]
+            cells: list[str | None] = []
+            for cell in row.cells:
+                if cell is None:
+                    cells.append(None)
+                    continue
+                x0, top, x1, bottom = cell
+                cell_chars = [c for h, v, c in row_chars if x0 <= h < x1 and top <= v < bottom]
+                cells.append(cell_text(cell_chars) if cell_chars else "")
+            rows.append(cells)
+        return rows
+
+
+def cell_text(chars: list[Obj]) -> str:
+    """pdfplumber's ``extract_text(chars)``, short-cut for the usual cell: one line of upright
+    characters, no spaces or ligatures, each within ``x_tolerance`` of the one before — one
+    word, so the text is the characters in x order. Anything else goes to pdfplumber."""
+    tops = [c["top"] for c in chars]
+    if max(tops) - min(tops) <= DEFAULT_Y_TOLERANCE and all(
+        c["upright"] and not c["text"].isspace() and c["text"] not in LIGATURES for c in chars
+    ):
+        ordered = sorted(chars, key=itemgetter("x0"))
+        if all(
+            b["x0"] >= a["x0"] and b["x0"] <= a["x1"] + DEFAULT_X_TOLERANCE
+            for a, b in zip(ordered, ordered[1:], strict=False)
+        ):
+            return "".join(c["text"] for c in ordered)
+    return extract_text(chars)
+
+
+def _mid_in(char: Obj, bbox: tuple) -> bool:
+    """pdfplumber's test of a character in a cell: its middle, in [x0, x1) × [top, bottom)."""
+    v_mid = (char["top"] + char["bottom"]) / 2
+    h_mid = (char["x0"] + char["x1"]) / 2
+    return bbox[0] <= h_mid < bbox[2] and bbox[1] <= v_mid < bbox[3]
+
+
+def dedupe_chars(chars: list[Obj], tolerance: float = 1) -> list[Obj]:
+    """pdfplumber's ``dedupe_chars``: of characters with the same text, font and size whose
+    positions chain within ``tolerance`` (the doubled glyphs of "fake bold"), keep the first.
+
+    The same clusters and the same survivors as pdfplumber's, without its cost: pdfplumber
+    restores the order with ``sorted(kept, key=chars.index)``, a list search per character
+    (quadratic: 14–26% of reading a page), and clusters through general helpers. Here each
+    character's position is computed once and clusters are runs of a sorted list.
+    """
+    position = {id(c): i for i, c in enumerate(chars)}
+    key = itemgetter("upright", "text", "fontname", "size")
+    kept: list[Obj] = []
+    for _, group in groupby(sorted(chars, key=key), key=key):
+        same = list(group)
+        if len(same) == 1:
+            kept.append(same[0])
+            continue
+        for y_cluster in _runs(same, "doctop", tolerance):
+            for x_cluster in _runs(y_cluster, "x0", tolerance):
+                # min keeps the first of equals in input order, as pdfplumber's sorted(...)[0]
+                kept.append(min(x_cluster, key=lambda c: (c["doctop"], c["x0"])))
+    kept.sort(key=lambda c: position[id(c)])
+    return kept
+
+
+def _runs(objs: list[Obj], attr: str, tolerance: float) -> list[list[Obj]]:
+    """pdfplumber's ``cluster_objects`` by one attribute: sorted values chained while each is
+    within ``tolerance`` of the one before. Members come in value order, equal values in input
+    order (the sort is stable), so the first of equal positions is still the first printed."""
+    runs: list[list[Obj]] = []
+    last = None
+    for obj in sorted(objs, key=itemgetter(attr)):
+        value = obj[attr]
+        if last is None or value > last + tolerance:
+            runs.append([])
+        runs[-1].append(obj)
+        last = value
+    return runs

@@ -1,0 +1,477 @@
+"""Read a page's characters and ruling with pdfium (C++, via pypdfium2), as pdfminer would give them.
+
+pdfminer parses content streams in Python; that is most of the cost of reading a page. pdfium
+does the same work natively. This module turns its text page and page objects into the dicts
+pdfplumber's algorithms take (``page_objects.PageObjects``), computing each box the way pdfminer
+does, so both readers lay a page out alike:
+
+- a character's box spans its advance horizontally (pdfium's loose box, or the font's width
+  for the character where the glyph's ink reaches past the advance) and ``descent … descent +
+  font size`` vertically, from its origin and the font descriptor's descent;
+- pdfium's text page leaves out text objects without ink (runs of spaces); each becomes a space
+  character at its origin, as pdfminer reports it, so words split where they split there.
+  pdfium's own guessed spaces are ignored: pdfminer has no such thing;
+- paths become lines, rectangles or curves by pdfminer's rules (``converter.paint_path``), and
+  then edges by pdfplumber's; filled white rectangles (backgrounds) carry no edges.
+
+``read_page`` returns None for a page it cannot give faithfully, and the caller reads that page
+with pdfplumber: a crop box that is not the media box (or a media box not at the origin), and a
+page with text in
+a font that is not embedded and is not one of the standard Latin faces pdfium carries — pdfium
+places characters by their glyphs, and without the font (a CJK font named but not embedded,
+common in iText output) it drops characters that have no glyph to draw.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+from extractor.ingest.page_objects import Obj, PageObjects
+
+# Coordinates are rounded to 1/1000 pt: pdfium works in float32, pdfminer in float64 from the
+# same decimal numbers; at this precision both give the same values.
+_DIGITS = 3
+_WHITE = 0.95  # fill components at or above this (of 1) count as white
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def read_page(page: pdfium.PdfPage, number: int, doctop: float) -> PageObjects | None:
+    """The characters and edges of one page, or None when pdfplumber must read it instead."""
+    handle = page.raw
+    media, crop = page.get_mediabox(), page.get_cropbox()
+    if media[:2] != (0, 0) or crop != media:
+        return None
+    rotate = raw.FPDFPage_GetRotation(handle)  # quarter turns clockwise
+    rot = _rotation(rotate, media)
+    width, height = (media[3], media[2]) if rotate in (1, 3) else (media[2], media[3])
+    objects = _walk(handle)
+    if objects.unsafe_font:
+        return None
+    textpage = page.get_textpage()
+    try:
+        chars = _chars(textpage.raw, (rot, height), doctop, objects.fonts)
+    finally:
+        textpage.close()
+    chars += [_space(obj, _mul(ctm, rot), height, doctop, objects.fonts) for obj, ctm in objects.blank_texts]
+    edges = _edges([(path, _mul(ctm, rot)) for path, ctm in objects.paths], height, doctop)
+    return PageObjects(number=number, width=width, height=height, chars=chars, edges=edges)
+
+
+@dataclass
+class _Objects:
+    paths: list = field(default_factory=list)  # (path object, matrix to page space)
+    blank_texts: list = field(default_factory=list)  # text objects without ink, with their matrix
+    fonts: dict = field(default_factory=dict)  # font handle address → _Font
+    unsafe_font: bool = False
+
+
+@dataclass(frozen=True)
+class _Font:
+    name: str
+    descent: float  # as a share of the font size (negative below the baseline)
+    handle: object
+    safe: bool  # embedded: pdfium places its characters as the PDF says
+
+
+def _walk(page_handle) -> _Objects:
+    """Every path and text object of the page, Form XObjects included, with its matrix."""
+    out = _Objects()
+    m = raw.FS_MATRIX()
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+
+    def walk(count, get, parent) -> None:
+        for i in range(count):
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                font = _font_of(raw.FPDFTextObj_GetFont(obj), out.fonts)
+                if not font.safe:
+                    out.unsafe_font = True
+                    return
+                raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+                if right.value - left.value < 0.01:  # pdfium's own test for "nothing drawn"
+                    raw.FPDFPageObj_GetMatrix(obj, m)
+                    out.blank_texts.append((obj, _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)))
+                continue
+            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+                continue
+            raw.FPDFPageObj_GetMatrix(obj, m)
+            ctm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                out.paths.append((obj, ctm))
+            else:
+                walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j), ctm)
+            if out.unsafe_font:
+                return
+
+    walk(raw.FPDFPage_CountObjects(page_handle), lambda j: raw.FPDFPage_GetObject(page_handle, j), _IDENTITY)
+    return out
+
+
+def _font_of(handle, fonts: dict) -> _Font:
+    key = ctypes.cast(handle, ctypes.c_void_p).value or 0
+    font = fonts.get(key)
+    if font is None:
+        font = fonts[key] = _read_font(handle)
+    return font
+
+
+def _read_font(handle) -> _Font:
+    if not handle:
+        return _Font("", 0.0, handle, False)
+    descent = ctypes.c_float()
+    raw.FPDFFont_GetDescent(handle, ctypes.c_float(1000.0), descent)
+    n = raw.FPDFFont_GetBaseFontName(handle, None, 0)
+    name = ""
+    if n > 1:
+        buf = ctypes.create_string_buffer(n)
+        raw.FPDFFont_GetBaseFontName(handle, buf, n)
+        name = buf.value.decode("latin-1")  # PDF names are bytes; only compared and deduplicated
+    return _Font(name, descent.value / 1000.0, handle, bool(raw.FPDFFont_GetIsEmbedded(handle)))
+
+
+def _r(v: float) -> float:
+    return round(v, _DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _chars(tp, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
+    """The text page's characters with pdfminer's boxes: from the origin over the advance and
+    from the font's descent over the font size, in text space, then through the page's
+    rotation (``page`` = rotation matrix, device height)."""
+    n = raw.FPDFText_CountChars(tp)
+    if n <= 0:
+        return []
+    rot, height = page
+    ra, rb, rc, rd, rx, ry = rot
+    codes = _codes(tp, n)
+    loose = raw.FS_RECTF()
+    matrix = raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ink = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    advance = ctypes.c_float()
+    out: list[Obj] = []
+    last_key = None
+    # What the characters of one text object share: matrix, font size, font, direction.
+    a = b = c = d = size_ts = scale = 0.0
+    axis = ""
+    upright = True
+    font = _Font("", 0.0, None, False)
+    for i in range(n):
+        code = codes[i]
+        # pdfium's guessed spaces and line breaks, and its hyphen marks: no glyph of the page.
+        if code in (0x0D, 0x0A, 0xFFFE, 0x02) or (code == 0x20 and raw.FPDFText_IsGenerated(tp, i)):
+            continue
+        textobj = raw.FPDFText_GetTextObject(tp, i)
+        key = ctypes.cast(textobj, ctypes.c_void_p).value
+        if key != last_key or key is None:
+            last_key = key
+            raw.FPDFText_GetMatrix(tp, i, matrix)
+            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+            size_ts = raw.FPDFText_GetFontSize(tp, i)
+            font = _font_of(raw.FPDFTextObj_GetFont(textobj), fonts)
+            axis, scale = _advance_axis(a, b, c, d)
+            # pdfminer's upright test, on the matrix in device space
+            da, db, dc, dd = a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
+            upright = da * dd > 0 and db * dc <= 0
+        raw.FPDFText_GetLooseCharBox(tp, i, loose)
+        raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
+        x, y = ox.value, oy.value
+        if axis:
+            raw.FPDFText_GetCharBox(tp, i, *ink)
+            if axis == "+x":  # the common case, inline
+                reach, ink_reach = loose.right - x, ink[1].value - x
+            else:
+                reach, ink_reach = _reach(axis, x, y, loose, ink)
+            # Where the loose box ends at the ink, the advance is the font's width for it.
+            if abs(reach - ink_reach) < 0.01 and raw.FPDFFont_GetGlyphWidth(
+                font.handle, code, ctypes.c_float(size_ts), advance
+            ):
+                adv = advance.value
+            else:
+                adv = reach / scale
+            low = font.descent * size_ts
+            high = low + size_ts
+            ux, uy = x + c * low, y + d * low
+            vx, vy = x + a * adv + c * high, y + b * adv + d * high
+        else:  # skewed: pdfium's box
+            ux, uy, vx, vy = loose.left, loose.bottom, loose.right, loose.top
+        # Through the page's rotation to device space, then top-left coordinates.
+        px, py = ra * ux + rc * uy + rx, rb * ux + rd * uy + ry
+        qx, qy = ra * vx + rc * vy + rx, rb * vx + rd * vy + ry
+        x0, x1 = (px, qx) if px <= qx else (qx, px)
+        y0, y1 = (py, qy) if py <= qy else (qy, py)
+        out.append(_char(chr(code), x0, x1, height - y1, height - y0, doctop, upright, font.name, y1 - y0))
+    return out
+
+
+def _advance_axis(a: float, b: float, c: float, d: float) -> tuple[str, float]:
+    """The user-space direction text advances in ("+x", "-x", "+y", "-y", or "" when skewed),
+    with the matrix's scale along it."""
+    eps = 1e-6
+    if abs(b) < eps and abs(c) < eps and abs(a) > eps:
+        return ("+x" if a > 0 else "-x"), abs(a)
+    if abs(a) < eps and abs(d) < eps and abs(b) > eps:
+        return ("+y" if b > 0 else "-y"), abs(b)
+    return "", 0.0
+
+
+def _reach(axis: str, x: float, y: float, loose, ink: list) -> tuple[float, float]:
+    """How far the loose box and the ink reach from the origin along the advance."""
+    left, right, bottom, top = (v.value for v in ink)
+    if axis == "+x":
+        return loose.right - x, right - x
+    if axis == "-x":
+        return x - loose.left, x - left
+    if axis == "+y":
+        return loose.top - y, top - y
+    return y - loose.bottom, y - bottom
+
+
+def _rotation(rotate: int, box: tuple) -> tuple:
+    """pdfminer's page matrix for a /Rotate (``PDFPageInterpreter.process_page``)."""
+    x0, y0, x1, y1 = box
+    return {
+        1: (0.0, -1.0, 1.0, 0.0, -y0, x1),
+        2: (-1.0, 0.0, 0.0, -1.0, x1, y1),
+        3: (0.0, 1.0, -1.0, 0.0, y1, -x0),
+    }.get(rotate, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
+
+
+def _codes(tp, n: int) -> list[int]:
+    """Every character's code point, in one call where the page has no surrogate pairs."""
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(tp, 0, n, buf)
+    codes = list(buf[:n])
+    if got != n + 1 or any(0xD800 <= c <= 0xDFFF for c in codes):
+        codes = [raw.FPDFText_GetUnicode(tp, i) for i in range(n)]
+    return codes
+
+
+def _space(obj, ctm: tuple, height: float, doctop: float, fonts: dict) -> Obj:
+    """A text object without ink (spaces) as one space character from its origin over the
+    advance of a space; ``ctm`` maps its text space to the device."""
+    a, b, c, d, e, f = ctm
+    size = ctypes.c_float()
+    raw.FPDFTextObj_GetFontSize(obj, size)
+    font = _font_of(raw.FPDFTextObj_GetFont(obj), fonts)
+    advance = ctypes.c_float()
+    if not raw.FPDFFont_GetGlyphWidth(font.handle, 0x20, size, advance):
+        advance.value = 0.25 * size.value  # a quarter em, the narrowest common space
+    low = font.descent * size.value
+    high = low + size.value
+    p0 = (e + c * low, f + d * low)
+    p1 = (e + a * advance.value + c * high, f + b * advance.value + d * high)
+    x0, x1 = sorted((p0[0], p1[0]))
+    y0, y1 = sorted((p0[1], p1[1]))
+    upright = a * d > 0 and b * c <= 0
+    return _char(" ", x0, x1, height - y1, height - y0, doctop, upright, font.name, y1 - y0)
+
+
+def _char(text, x0, x1, top, bottom, doctop, upright, fontname, size) -> Obj:
+    """A character as pdfplumber's dicts have it (the keys its text and table code reads)."""
+    x0, x1, top, bottom = round(x0, _DIGITS), round(x1, _DIGITS), round(top, _DIGITS), round(bottom, _DIGITS)
+    return {
+        "object_type": "char",
+        "text": text,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "doctop": top + doctop,
+        "upright": upright,
+        "fontname": fontname,
+        "size": round(size, _DIGITS),
+    }
+
+
+def _mul(m1: tuple, m2: tuple) -> tuple:
+    """The matrix product m1 · m2 (m1 applied first), as PDF's [a b c d e f]."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a2, b2, c2, d2, e2, f2 = m2
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )
+
+
+def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
+    lines: list[Obj] = []
+    rects: list[Obj] = []
+    curves: list[Obj] = []
+    for path, ctm in paths:
+        for kind, obj in _shapes(path, ctm, height, doctop):
+            {"line": lines, "rect": rects, "curve": curves}[kind].append(obj)
+    # The order of pdfplumber's ``page.edges``: lines, then rectangles' edges, then curves'.
+    return (
+        [_line_edge(o) for o in lines]
+        + [e for o in rects for e in _rect_edges(o)]
+        + [e for o in curves for e in _curve_edges(o)]
+    )
+
+
+def _shapes(path, ctm: tuple, height: float, doctop: float):
+    """pdfminer's ``paint_path`` on one painted path: each subpath a line, rectangle or curve."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    raw.FPDFPath_GetDrawMode(path, fill, stroke)
+    background = bool(fill.value) and not stroke.value and _white_fill(path)
+    a, b, c, d, e, f = ctm
+    x, y = ctypes.c_float(), ctypes.c_float()
+    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
+    ops: list[str] = []
+    pts: list[tuple[float, float]] = []
+    bezier = 0
+    for i in range(raw.FPDFPath_CountSegments(path)):
+        seg = raw.FPDFPath_GetPathSegment(path, i)
+        kind = raw.FPDFPathSegment_GetType(seg)
+        raw.FPDFPathSegment_GetPoint(seg, x, y)
+        px, py = x.value * a + y.value * c + e, x.value * b + y.value * d + f
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            if ops:
+                subpaths.append(("".join(ops), pts))
+            ops, pts, bezier = ["m"], [(px, py)], 0
+        elif not ops:
+            continue  # a path must start with a move; pdfminer ignores one that does not
+        elif kind == raw.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # control points: pdfminer keeps only each curve's end point
+            ops.append("c")
+            pts.append((px, py))
+        else:
+            ops.append("l")
+            pts.append((px, py))
+        if raw.FPDFPathSegment_GetClose(seg):
+            ops.append("h")
+            pts.append(pts[0])
+    if ops:
+        subpaths.append(("".join(ops), pts))
+    for shape, points in subpaths:
+        if len(shape) > 3 and shape[-2:] == "lh" and points[-2] == points[0]:
+            shape = shape[:-2] + "h"  # a redundant "l" on a closed path, as pdfminer drops it
+            points = points[:-2] + points[-1:]
+        top_pts = [(_r(px), _r(height - py)) for px, py in points]
+        if shape in ("mlh", "ml"):
+            yield "line", _obj("line", top_pts[:2], doctop)
+        elif shape in ("mlllh", "mllll") and _is_rect(points):
+            if not background:  # a white fill behind text: a reader sees no rule there
+                yield "rect", _obj("rect", [top_pts[0], top_pts[2]], doctop)
+        else:
+            yield "curve", _obj("curve", top_pts, doctop)
+
+
+def _is_rect(pts: list[tuple[float, float]]) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3), last = pts
+    closed = pts[0] == last
+    square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+        y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+    )
+    return closed and square
+
+
+def _white_fill(path) -> bool:
+    r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(path, r, g, b, alpha):
+        return False
+    return all(v.value / 255 >= _WHITE for v in (r, g, b))
+
+
+def _obj(kind: str, pts: list[tuple[float, float]], doctop: float) -> Obj:
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    return {
+        "object_type": kind,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": _r(top + doctop),
+        "width": _r(x1 - x0),
+        "height": _r(bottom - top),
+        "pts": pts,
+    }
+
+
+def _line_edge(line: Obj) -> Obj:
+    return {**line, "object_type": "line", "orientation": "h" if line["top"] == line["bottom"] else "v"}
+
+
+def _rect_edges(rect: Obj) -> list[Obj]:
+    x0, x1, top, bottom, dt = rect["x0"], rect["x1"], rect["top"], rect["bottom"], rect["doctop"]
+    w, h = rect["width"], rect["height"]
+    base = {"object_type": "rect_edge"}
+    return [
+        {
+            **base,
+            "x0": x0,
+            "x1": x1,
+            "top": top,
+            "bottom": top,
+            "doctop": dt,
+            "width": w,
+            "height": 0,
+            "orientation": "h",
+        },
+        {
+            **base,
+            "x0": x0,
+            "x1": x1,
+            "top": bottom,
+            "bottom": bottom,
+            "doctop": _r(dt + h),
+            "width": w,
+            "height": 0,
+            "orientation": "h",
+        },
+        {
+            **base,
+            "x0": x0,
+            "x1": x0,
+            "top": top,
+            "bottom": bottom,
+            "doctop": dt,
+            "width": 0,
+            "height": h,
+            "orientation": "v",
+        },
+        {
+            **base,
+            "x0": x1,
+            "x1": x1,
+            "top": top,
+            "bottom": bottom,
+            "doctop": dt,
+            "width": 0,
+            "height": h,
+            "orientation": "v",
+        },
+    ]
+
+
+def _curve_edges(curve: Obj) -> list[Obj]:
+    out = []
+    offset = curve["doctop"] - curve["top"]
+    for (ax, ay), (bx, by) in zip(curve["pts"], curve["pts"][1:], strict=False):
+        out.append(
+            {
+                "object_type": "curve_edge",
+                "x0": min(ax, bx),
+                "x1": max(ax, bx),
+                "top": min(ay, by),
+                "doctop": _r(min(ay, by) + offset),
+                "bottom": max(ay, by),
+                "width": _r(abs(ax - bx)),
+                "height": _r(abs(ay - by)),
+                "orientation": "v" if ax == bx else ("h" if ay == by else None),
+            }
+        )
+    return out
