@@ -13,7 +13,10 @@ alike, ``--repeat`` rounds of:
 Prints per PDF the median seconds per page of each (min–max in brackets) and the ratio of the
 full extraction to ``extract_tables``; then the totals over all PDFs (sum of medians / pages).
 
-Usage: python scripts/bench_pdf.py [PDF ...] [--repeat N]
+Then, with ``--memory``, the peak resident memory of a fresh process extracting every PDF with
+each reader (a worker's footprint).
+
+Usage: python scripts/bench_pdf.py [PDF ...] [--repeat N] [--memory]
 (default: the bundled examples and every PDF under ../shared/corpus and ../shared/fixtures)
 """
 
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -87,10 +92,27 @@ def pages_of(path: Path) -> int:
         doc.close()
 
 
+def peak_rss_mb(reader: str, pdfs: list[Path]) -> float:
+    """Peak resident memory (MB) of a fresh process extracting ``pdfs`` with ``reader``."""
+    code = (
+        "import sys, resource\n"
+        "from extractor.ingest.pdf import read_pdf\n"
+        "from extractor.pipeline import doc_id_for, extract_source\n"
+        "for p in sys.argv[2:]:\n"
+        "    extract_source(read_pdf(p, reader=sys.argv[1]), doc_id_for(p))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, reader, *map(str, pdfs)], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.split()[-1]) / 1024  # ru_maxrss is in KB on Linux
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("pdfs", nargs="*", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory", action="store_true", help="also measure each reader's peak memory")
     args = ap.parse_args()
     pdfs = args.pdfs or DEFAULT
     names = list(CONTENDERS)
@@ -118,9 +140,19 @@ def main() -> None:
         print(f"{path.name[:44]:44} {pages:5d} {cells} {ratio:6.2f}")
     print(f"\ntotal over {len(pdfs)} PDFs, {all_pages} pages (sum of medians / pages):")
     for n in names:
-        print(f"  {n:16} {totals[n] / all_pages:.4f} s/page  ({totals[n] / totals['extract_tables']:.2f}× extract_tables)")
+        print(
+            f"  {n:16} {totals[n] / all_pages:.4f} s/page  ({totals[n] / totals['extract_tables']:.2f}× extract_tables)"
+        )
     print(f"median per-PDF ratio, full extraction / bare extract_tables: {statistics.median(ratios):.2f}")
-    print(f"full extraction, pdfium reader / pdfplumber reader: {totals['extract'] / totals['extract/plumber']:.2f}")
+    print(
+        f"full extraction, pdfium reader / pdfplumber reader: {totals['extract'] / totals['extract/plumber']:.2f}"
+    )
+    if args.memory:
+        for reader in ("pdfium", "pdfplumber"):
+            print(
+                f"peak memory of a process extracting all {len(pdfs)} PDFs, {reader} reader: "
+                f"{peak_rss_mb(reader, pdfs):.0f} MB"
+            )
 
 
 if __name__ == "__main__":

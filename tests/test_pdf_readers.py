@@ -226,3 +226,15 @@ def test_cell_text_is_pdfplumbers():
 def _mid_in(char: dict, bbox: tuple) -> bool:
     v, h = (char["top"] + char["bottom"]) / 2, (char["x0"] + char["x1"]) / 2
     return bbox[0] <= h < bbox[2] and bbox[1] <= v < bbox[3]
+
+
+def test_threads_read_alike(tmp_path):
+    """pdfium is not thread-safe; the reader serialises its calls, so threads get what one gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pdf = _tricky_pdf(tmp_path / "tricky.pdf")
+    paths = [pdf, EXAMPLE] * 3
+    alone = [[line.text for line in read_pdf(p).lines] for p in paths]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda p: [line.text for line in read_pdf(p).lines], paths))
+    assert together == alone

@@ -8,6 +8,7 @@ below runs pdfplumber's table finder, words and text lines on those objects whic
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,9 @@ _AMOUNT_LINE = re.compile(r"^-?[\d,]+\.\d+$")
 Reader = Literal["pdfium", "pdfplumber"]
 # pdfium's load errors (fpdfview.h FPDF_ERR_*) that say the file is locked.
 _PDFIUM_PASSWORD, _PDFIUM_SECURITY = 4, 5
+# pdfium is not thread-safe: every call into it (open, read a page, close) holds this lock, so
+# the Python API may be used from threads; the layout after reading runs outside it.
+_PDFIUM_LOCK = threading.Lock()
 
 
 def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") -> SourceDocument:
@@ -80,7 +84,8 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") 
         )
     finally:
         if doc is not None:
-            doc.close()
+            with _PDFIUM_LOCK:
+                doc.close()
         if plumber is not None:
             plumber.close()
 
@@ -88,23 +93,25 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") 
 def _pdfium_page(doc: pdfium.PdfDocument, number: int, doctop: float) -> PageObjects | None:
     """The page read by pdfium, or None where pdfplumber must read it (``read_page`` says when;
     a page pdfium fails on goes to pdfplumber too, which names what is wrong with it)."""
-    try:
-        page = doc[number - 1]
-    except pdfium.PdfiumError:
-        return None
-    try:
-        return read_page(page, number, doctop)
-    except Exception:
-        return None
-    finally:
-        page.close()
+    with _PDFIUM_LOCK:
+        try:
+            page = doc[number - 1]
+        except pdfium.PdfiumError:
+            return None
+        try:
+            return read_page(page, number, doctop)
+        except Exception:  # whatever pdfium cannot read, pdfplumber reads or names
+            return None
+        finally:
+            page.close()
 
 
 def _open_pdfium(name: str, path: Path) -> pdfium.PdfDocument | None:
     """The document in pdfium, or None when pdfium cannot load it (pdfplumber then tries, and
     names the damage if it cannot either)."""
     try:
-        return pdfium.PdfDocument(path)
+        with _PDFIUM_LOCK:
+            return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
         if code == _PDFIUM_PASSWORD:
