@@ -50,10 +50,12 @@ def full(reader: str) -> Callable[[Path], None]:
     return run
 
 
-def bare_tables(path: Path) -> None:
+def bare_tables(path: Path) -> int:
+    """pdfplumber's bare ``extract_tables()`` on every page; returns the page count."""
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             page.extract_tables()
+        return len(pdf.pages)
 
 
 def plumber_chars(path: Path) -> None:
@@ -75,7 +77,7 @@ def pdfium_text(path: Path) -> None:
         doc.close()
 
 
-CONTENDERS: dict[str, Callable[[Path], None]] = {
+CONTENDERS: dict[str, Callable[[Path], object]] = {
     "extract": full("pdfium"),
     "extract/plumber": full("pdfplumber"),
     "extract_tables": bare_tables,
