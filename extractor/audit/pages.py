@@ -1,0 +1,60 @@
+"""Pages: blank or image-only pages inside the document, and a page whose text layer repeats another's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from schemas import AuditCheck, AuditEvidence, SourceDocument
+
+_MIN_REPEATED = 5  # prose lines a page must share with an earlier page to be a repeat
+_MIN_LEN = 20
+
+
+def check_blank_pages(source: SourceDocument) -> list[AuditCheck]:
+    """A page with no text line between the first and the last page (blank, or an image with no text
+    layer: the text cannot tell which; look at the page)."""
+    if not source.page_count:
+        return []
+    with_text = {ln.provenance.page for ln in source.lines if ln.text.strip()}
+    return [
+        AuditCheck(
+            name="blank_page",
+            severity="material",
+            message=f"page {p} has no text (a blank page, or an image without a text layer)",
+            evidence=[AuditEvidence(page=p, line=None, text="")],
+        )
+        for p in range(2, source.page_count)
+        if p not in with_text
+    ]
+
+
+def check_repeated_pages(source: SourceDocument) -> list[AuditCheck]:
+    """A page whose prose lines repeat an earlier page's: the text layer holds text twice, which in
+    a PDF means text that is hidden or overprinted (a screenshot would show it; the text cannot)."""
+    if not source.page_count:
+        return []
+    by_page: dict[int, list] = defaultdict(list)
+    for ln in source.lines:
+        if ln.cells is None and ln.provenance.page and len(ln.text.strip()) >= _MIN_LEN:
+            by_page[ln.provenance.page].append(ln)
+    seen: dict[str, int] = {}
+    out = []
+    for page in sorted(by_page):
+        lines = by_page[page]
+        earlier = [seen[ln.text.strip()] for ln in lines if ln.text.strip() in seen]
+        if len(earlier) >= _MIN_REPEATED and len(earlier) * 2 >= len(lines):
+            first = next(ln for ln in lines if ln.text.strip() in seen)
+            out.append(
+                AuditCheck(
+                    name="repeated_page_text",
+                    severity="warning",
+                    message=(
+                        f"page {page} repeats {len(earlier)} lines of page {min(earlier)} in its text layer: "
+                        "part of the text may be hidden or not display (compare the rendered pages)"
+                    ),
+                    evidence=[AuditEvidence(page=page, line=first.provenance.line, text=first.text.strip()[:200])],
+                )
+            )
+        for ln in lines:
+            seen.setdefault(ln.text.strip(), page)
+    return out
