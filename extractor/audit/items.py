@@ -172,6 +172,21 @@ REQUIREMENTS: dict[tuple[str, str], Requirement] = {
     ),
 }
 
+EXPLANATION_LABELS = {
+    "shanghai/预算": "预算编制说明",
+    "national/预算": "部门预算情况说明",
+    "jiangsu/预算": "部门预算情况说明",
+    "决算": "部门决算情况说明",
+}
+
+
+def item_label(template: str, item: str) -> str:
+    """The label an item carries in a template's 检查表."""
+    if item == "explanation":
+        return EXPLANATION_LABELS.get(template, SECTION_ITEMS[item].label)
+    return SECTION_ITEMS[item].label
+
+
 NARRATIVE_ITEMS = frozenset(SECTION_ITEMS) - {"timeliness", "cover", "toc"}
 
 

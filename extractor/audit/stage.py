@@ -9,6 +9,7 @@ from extractor.audit.context import AuditContext, Pos, evidence, find_toc, pos
 from extractor.audit.items import (
     NARRATIVE_ITEMS,
     SECTION_ITEMS,
+    item_label,
     requirement_for,
     table_labels,
 )
@@ -67,12 +68,35 @@ def _anchor(ctx: AuditContext, item: str) -> tuple[int, SourceLine] | None:
     return None
 
 
-def _taken(doc: BudgetDocument) -> list[tuple[Finding, AuditCheck]]:
+_EMPTY_SAID = re.compile(r"空表|本表无|无.{0,30}(?:预算|支出|收入|经费|安排)")
+
+
+def _empty_statement(ctx: AuditContext, table) -> SourceLine | None:
+    """The sentence on a table's pages that says why it is empty ("…故本表为空表。")."""
+    if table.empty_statement and _EMPTY_SAID.search(table.empty_statement):
+        return next((ln for ln in ctx.lines if ln.text.strip() == table.empty_statement.strip()), None)
+    pages = set(table.pages)
+    start = pos(table.provenance)
+    for ln in ctx.lines:
+        p = pos(ln.provenance)
+        if p < start or (pages and ln.provenance.page not in pages):
+            continue
+        if not pages and p[1] > start[1] + 40:
+            break
+        if _EMPTY_SAID.search(ln.text) and len(ln.text.strip()) > 4:
+            return ln
+    return None
+
+
+def _taken(doc: BudgetDocument, source: SourceDocument) -> list[tuple[Finding, AuditCheck]]:
+    """The validation findings that are defects of the document, with the printed line as evidence."""
+    printed = {pos(ln.provenance): ln.text.strip() for ln in source.lines}
     out = []
     for f in doc.findings:
         if f.check not in TAKEN_FINDINGS.get(f.severity, set()):
             continue
-        ev = [AuditEvidence(page=f.provenance.page, line=f.provenance.line, text=f.message[:200])] if f.provenance else []
+        p = f.provenance
+        ev = [AuditEvidence(page=p.page, line=p.line, text=printed.get(pos(p), f.message)[:200])] if p else []
         out.append(
             (f, AuditCheck(name=f.check, severity=f.severity, message=f.message, evidence=ev, source="finding"))  # type: ignore[arg-type]
         )
@@ -98,7 +122,7 @@ def audit_document(doc: BudgetDocument, source: SourceDocument, prose: list[Sour
         tables_by_kind.setdefault(t.kind.value, []).append(t)
         anchors.setdefault(t.kind.value, pos(t.provenance))
 
-    taken = _taken(doc)
+    taken = _taken(doc, source)
     year_findings = [pos(f.provenance) for f, _ in taken if f.check == "wrong_year" and f.provenance and "执行时间" not in f.message]
     checks: list[AuditCheck] = [c for _, c in taken]
     checks += check_toc(ctx, anchors)
@@ -160,7 +184,10 @@ def audit_document(doc: BudgetDocument, source: SourceDocument, prose: list[Sour
                     status, message = "defective", "; ".join(c.message for c in mine)
                 elif all(x.empty for x in ts):
                     status = "empty-explained"
-                    message = f"printed empty: “{t.empty_statement}”" if t.empty_statement else "printed empty"
+                    said = _empty_statement(ctx, t)
+                    message = f"printed empty: “{said.text.strip()}”" if said else "printed empty"
+                    if said:
+                        ev.append(evidence(said))
                 else:
                     status, message = "present", ""
         items.append(
@@ -171,15 +198,15 @@ def audit_document(doc: BudgetDocument, source: SourceDocument, prose: list[Sour
         )
 
     for item in req.sections:
-        add(item, SECTION_ITEMS[item].label, True, req.parents.get(item))
+        add(item, item_label(req.template, item), True, req.parents.get(item))
         if item == "explanation":
             for kind, label in labels.items():
                 add(kind.value, label, True)
     for item in req.optional:
-        add(item, SECTION_ITEMS[item].label, False, req.parents.get(item))
+        add(item, item_label(req.template, item), False, req.parents.get(item))
     for item in found:
         if item not in {i.item for i in items}:
-            add(item, SECTION_ITEMS[item].label, False)
+            add(item, item_label(req.template, item), False)
     listed = {k.value for k in labels}
     for kind, ts in tables_by_kind.items():
         if kind in listed or kind in {i.item for i in items}:

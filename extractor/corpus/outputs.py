@@ -88,6 +88,16 @@ VIEWS = {
                identity_checks, identity_holds
         FROM documents
         ORDER BY coverage NULLS LAST, doc_id""",
+    "v_audit_pass_rate": """
+        -- share of documents passing each 检查表 item (是 of those judged: 是 or 否)
+        SELECT item, any_value(label) AS label,
+               count(*) FILTER (WHERE compliant IN ('是', '否')) AS documents_judged,
+               count(*) FILTER (WHERE compliant = '是') AS documents_passing,
+               round(count(*) FILTER (WHERE compliant = '是')
+                     / nullif(count(*) FILTER (WHERE compliant IN ('是', '否')), 0), 4) AS pass_share
+        FROM checklist
+        GROUP BY item
+        ORDER BY pass_share NULLS LAST, item""",
     "v_run_status": """
         SELECT status, coalesce(reason, '') AS reason, count(*) AS documents
         FROM run_documents
