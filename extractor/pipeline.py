@@ -112,7 +112,7 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         coverage=measure(source, seg.regions, tables, tally),
     )
     doc = BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
-    doc.audit = audit_document(doc, source, text_lines)
+    doc.audit = audit_document(doc, source)
     return doc
 
 

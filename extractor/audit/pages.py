@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from schemas import AuditCheck, AuditEvidence, SourceDocument
+from schemas import AuditCheck, AuditEvidence, BudgetDocument, SourceDocument, TableKind
 
 _MIN_REPEATED = 5  # prose lines a page must share with an earlier page to be a repeat
 _MIN_LEN = 20
@@ -57,4 +57,25 @@ def check_repeated_pages(source: SourceDocument) -> list[AuditCheck]:
             )
         for ln in lines:
             seen.setdefault(ln.text.strip(), page)
+    return out
+
+
+def check_zero_tables(doc: BudgetDocument) -> list[AuditCheck]:
+    """A table whose every amount is 0 or blank and that no sentence states empty: printed empty
+    without the "本表为空表" explanation the templates ask for. (A table printed with headers only is
+    the ``empty_table_unexplained`` finding of the table stage.)"""
+    out = []
+    for t in doc.tables:
+        if t.empty or not t.rows or t.kind in (TableKind.department_performance, TableKind.project_performance):
+            continue
+        values = [c.value for r in t.rows for c in r.cells]
+        if values and all(v is None or v == 0 for v in values):
+            out.append(
+                AuditCheck(
+                    name="empty_table_unexplained",
+                    severity="warning",
+                    message=f"{t.title}: every amount is 0 or blank, and no sentence says why the table is empty",
+                    evidence=[AuditEvidence(page=t.provenance.page, line=t.provenance.line, text=t.title)],
+                )
+            )
     return out

@@ -83,7 +83,7 @@ PUNCTUATION: tuple[TextRule, ...] = (
     TextRule(
         "stray_punctuation",
         # Two different marks where one belongs ("，。" "。，" "；。" "：。").
-        re.compile(r"[，、；：][。]|[。][，、；]|[，、][，、；：]|[；][，、]"),
+        re.compile(r"[，、；：][。]|[。][，、；]|[，、][，、；：]|[；：][，、；]"),
         "stray punctuation “{match}”",
         ("财政拨款收入100万元，。", "主要原因是人员增加。，", "其中：、"),
         ("财政拨款收入100万元。", "一、主要职能", "其中：人员经费"),

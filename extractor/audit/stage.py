@@ -14,7 +14,7 @@ from extractor.audit.items import (
     table_labels,
 )
 from extractor.audit.names import check_class_names, check_department_names, check_self_name
-from extractor.audit.pages import check_blank_pages, check_repeated_pages
+from extractor.audit.pages import check_blank_pages, check_repeated_pages, check_zero_tables
 from extractor.audit.text_checks import check_leftovers, check_placeholders, check_punctuation
 from extractor.audit.toc import check_toc
 from extractor.audit.years import check_as_of_dates, check_comparison_years, check_heading_years
@@ -103,9 +103,10 @@ def _taken(doc: BudgetDocument, source: SourceDocument) -> list[tuple[Finding, A
     return out
 
 
-def audit_document(doc: BudgetDocument, source: SourceDocument, prose: list[SourceLine]) -> Audit:
-    """The audit of one extracted document (``prose``: its lines outside tables)."""
-    ctx = AuditContext(doc=doc, source=source, prose=prose)
+def audit_document(doc: BudgetDocument, source: SourceDocument) -> Audit:
+    """The audit of one extracted document. The wording checks read every line that is not a grid
+    row — a table's notes and a narrative line a table region took in are printed text too."""
+    ctx = AuditContext(doc=doc, source=source, prose=[ln for ln in source.lines if ln.cells is None])
     find_toc(ctx)
     req = requirement_for(doc.meta.template_family, doc.meta.doc_kind)
     labels = table_labels(doc.meta.template_family, doc.meta.doc_kind)
@@ -130,7 +131,7 @@ def audit_document(doc: BudgetDocument, source: SourceDocument, prose: list[Sour
     checks += check_placeholders(ctx) + check_department_names(ctx) + check_self_name(ctx)
     checks += check_comparison_wording(ctx) + check_basic_expenditure(ctx)
     checks += check_leftovers(ctx) + check_punctuation(ctx) + check_class_names(ctx)
-    checks += check_blank_pages(source) + check_repeated_pages(source)
+    checks += check_blank_pages(source) + check_repeated_pages(source) + check_zero_tables(doc)
 
     # Each check belongs to the item its evidence lies in: the last item starting at or before it.
     order = sorted((p, item) for item, p in anchors.items())

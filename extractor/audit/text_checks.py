@@ -66,6 +66,17 @@ def check_punctuation(ctx: AuditContext) -> list[AuditCheck]:
     """Doubled (。。) and stray (，。) punctuation, unbalanced quotes and brackets in a paragraph, and a
     reason that ends without its full stop."""
     out = _rule_checks(ctx, PUNCTUATION, "warning")
+    for e in ctx.toc:  # 目录 entries are not in the paragraphs: each is checked alone
+        for name, open_, close in PAIRS:
+            if e.text.count(open_) != e.text.count(close):
+                out.append(
+                    AuditCheck(
+                        name=name,
+                        severity="warning",
+                        message=f"{e.text.count(open_)} “{open_}” but {e.text.count(close)} “{close}” in the 目录 entry “{e.text}”",
+                        evidence=[evidence(e.line, e.text)],
+                    )
+                )
     paragraphs = ctx.paragraphs()
     for name, open_, close in PAIRS:
         excess = [text.count(open_) - text.count(close) for text, _, _ in paragraphs]

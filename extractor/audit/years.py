@@ -13,7 +13,7 @@ _AS_OF = re.compile(r"截[至止]\s*(20\d\d)\s*年")
 _COMPARE = re.compile(r"(?:比|较|与|同)\s*(20\d\d)\s*年\s*(?:度)?\s*(?:当年)?\s*(预算|决算)")
 # A heading may name an earlier year where it is about that year: the 上年 execution of a budget,
 # a 中期 plan, a period "2024-2026年".
-_OTHER_YEAR_OK = re.compile(r"执行|完成|上年|规划|计划|[-—~至到]\s*20\d\d|20\d\d\s*[-—~至到]")
+_OTHER_YEAR_OK = re.compile(r"执行|完成|规划|计划|[-—~至到]\s*20\d\d|20\d\d\s*[-—~至到]")
 
 
 def check_heading_years(ctx: AuditContext) -> list[AuditCheck]:
