@@ -56,7 +56,7 @@ def _heading_lines(doc: SourceDocument, clean: BudgetDocument, year: int) -> lis
     return [
         ln
         for i, ln in enumerate(doc.lines)
-        if i > toc_end and ln.cells is None and len(ln.text) <= 50 and not re.search(r"[，。；]", ln.text)
+        if i > toc_end and ln.cells is None and len(ln.text) <= 50 and not re.search(r"[，。；：:]", ln.text)
         and re.search(rf"{year}\s*年", ln.text) and re.search(r"预算|说明|情况|概况", ln.text)
     ]
 
