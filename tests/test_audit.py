@@ -216,3 +216,25 @@ def test_cli_audit_prints_a_verdict(capsys):
     assert main(["audit", str(EXAMPLES / f"{SEEDS[0]}.txt")]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"PASS {SEEDS[0]}") and "items 是, 0 checks fired" in out
+
+
+def test_duckdb_view_share_passing_each_item(extracted, tmp_path):
+    import duckdb
+
+    from extractor.corpus.outputs import build_outputs
+
+    docs = [extracted(EXAMPLES / f"{s}.{x}") for s in SEEDS for x in ("txt", "pdf")]
+    if JUSTICE.exists():
+        docs.append(extracted(JUSTICE))
+    build_outputs(tmp_path, docs, [])
+    con = duckdb.connect(str(tmp_path / "corpus.duckdb"), read_only=True)
+    try:
+        rows = {r[0]: r[1:] for r in con.execute(
+            "SELECT item, documents_judged, documents_passing, pass_share FROM v_audit_pass_rate"
+        ).fetchall()}
+    finally:
+        con.close()
+    assert rows["cover"] == (len(docs), len(docs), 1.0)
+    assert rows["timeliness"][0] == 0 and rows["timeliness"][2] is None  # never judged from the text
+    if JUSTICE.exists():  # 司法局 fails 目录; the four seed renderings pass it
+        assert rows["toc"] == (5, 4, 0.8)
