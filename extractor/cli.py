@@ -107,9 +107,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         audit = doc.audit
         n = len(audit.checks) if audit else 0
         verdict = "PASS" if not failed else "FAIL"
+        said = Counter(str(r["compliant"]) for r in rows)
         print(
             f"{verdict} {doc.meta.doc_id} ({doc.meta.department}, {doc.meta.year}, {audit.template if audit else '?'}): "
-            f"{len(rows) - len(failed)}/{len(rows)} items 是, {n} checks fired"
+            f"{said['是']} 是, {said['否']} 否, {said['无法判断']} 无法判断 of {len(rows)} items; {n} checks fired"
         )
         for r in failed:
             first = str(r["note"]).split("\n")

@@ -215,7 +215,7 @@ def test_cli_audit_prints_a_verdict(capsys):
 
     assert main(["audit", str(EXAMPLES / f"{SEEDS[0]}.txt")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"PASS {SEEDS[0]}") and "items 是, 0 checks fired" in out
+    assert out.startswith(f"PASS {SEEDS[0]}") and "26 是, 0 否, 1 无法判断 of 27 items; 0 checks fired" in out
 
 
 def test_duckdb_view_share_passing_each_item(extracted, tmp_path):
@@ -238,3 +238,22 @@ def test_duckdb_view_share_passing_each_item(extracted, tmp_path):
     assert rows["timeliness"][0] == 0 and rows["timeliness"][2] is None  # never judged from the text
     if JUSTICE.exists():  # 司法局 fails 目录; the four seed renderings pass it
         assert rows["toc"] == (5, 4, 0.8)
+
+
+@pytest.mark.skipif(not JIANGSU.is_dir(), reason="../shared/corpus/jiangsu not present")
+def test_summary_basic_expenditure_against_economic_table(extracted, ingested):
+    """Jiangsu 2017's 收支预算总表 prints 基本支出 9964.07, the 经济分类 tables' 合计 too; a changed
+    summary row is reported."""
+    from decimal import Decimal
+
+    from extractor.audit import audit_document
+
+    path = JIANGSU / "js_swbgt_2017_budget_tables.pdf"
+    doc = extracted(path).model_copy(deep=True)
+    summary = next(t for t in doc.tables if t.kind.value == "budget_summary")
+    row = next(r for r in summary.rows if r.label == "基本支出" and r.section == "expenditure")
+    assert row.cells[0].value_wan == Decimal("9964.07")
+    row.cells[0].value_wan = Decimal("9974.07")
+    audit = audit_document(doc, ingested(path))
+    found = [c for c in audit.checks if c.name == "basic_expenditure_mismatch"]
+    assert len(found) == 1 and "9964.07" in found[0].message and found[0].item == "budget_summary"

@@ -86,12 +86,51 @@ def _table_values(tables: list[Table], column: str) -> list[Decimal]:
     for t in tables:
         if t.kind not in kinds or t.empty:
             continue
-        col = column if t.kind in (TableKind.basic_expenditure, TableKind.fiscal_basic_expenditure) else "basic"
+        economic = t.kind in (TableKind.basic_expenditure, TableKind.fiscal_basic_expenditure)
+        # the 经济分类 table's 合计 column is ``total`` (``amount`` where it has one money column)
+        cols = ({"total", "amount"} if column == "total" else {column}) if economic else {"basic"}
         for row in t.rows:
             if row.is_total:
                 for cell in row.cells:
-                    if cell.column_id == col and cell.value_wan is not None:
+                    if cell.column_id in cols and cell.value_wan is not None:
                         out.append(cell.value_wan)
+    return out
+
+
+_SUMMARY_ROWS = {"基本支出": "total", "人员经费": "personnel", "公用经费": "public_use"}
+
+
+def check_summary_basic(ctx: AuditContext) -> list[AuditCheck]:
+    """A summary table's 基本支出 / 人员经费 / 公用经费 row (the 支出用途 half of a 收支预算总表) equal to
+    the 经济分类 table's 合计 (or another table's 基本支出 合计: the summary may count all funds)."""
+    tables = ctx.doc.tables
+    summaries = (TableKind.budget_summary, TableKind.fiscal_summary, TableKind.expenditure_summary)
+    out = []
+    for t in tables:
+        if t.kind not in summaries or t.empty:
+            continue
+        for row in t.rows:
+            column = _SUMMARY_ROWS.get(row.label.strip())
+            if column is None or row.section == "income":
+                continue
+            values = _table_values(tables, column)
+            stated = next((c for c in row.cells if c.column_id in ("amount", "total") and c.value_wan is not None), None)
+            if not values or stated is None:
+                continue
+            if any(abs(stated.value_wan - v) <= Decimal("0.005") for v in values):
+                continue
+            out.append(
+                AuditCheck(
+                    name="basic_expenditure_mismatch",
+                    severity="material",
+                    item=t.kind.value,
+                    message=(
+                        f"{t.title}: {row.label} {stated.raw} ({stated.value_wan}万元), but the 经济分类 "
+                        f"table's 合计 is {', '.join(f'{v}万元' for v in sorted(set(values)))}"
+                    ),
+                    evidence=[AuditEvidence(page=row.provenance.page, line=row.provenance.line, text=row.printed_label)],
+                )
+            )
     return out
 
 
@@ -123,7 +162,7 @@ def check_basic_expenditure(ctx: AuditContext) -> list[AuditCheck]:
                         severity="material",
                         message=(
                             f"the text states {_WHAT[column]} {m[1]}{m[2]}; the 经济分类 table's 合计 is "
-                            f"{', '.join(f'{v}万元' for v in values)}"
+                            f"{', '.join(f'{v}万元' for v in sorted(set(values)))}"
                         ),
                         evidence=[ctx.evidence_at(start + m.start(), text[max(0, m.start() - 15) : m.end() + 5])],
                     )

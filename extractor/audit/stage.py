@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from extractor.audit.amounts import check_basic_expenditure, check_comparison_wording
+from extractor.audit.amounts import check_basic_expenditure, check_comparison_wording, check_summary_basic
 from extractor.audit.context import AuditContext, Pos, evidence, find_toc, pos
 from extractor.audit.items import (
     NARRATIVE_ITEMS,
@@ -129,7 +129,7 @@ def audit_document(doc: BudgetDocument, source: SourceDocument) -> Audit:
     checks += check_toc(ctx, anchors)
     checks += check_heading_years(ctx) + check_as_of_dates(ctx) + check_comparison_years(ctx, year_findings)
     checks += check_placeholders(ctx) + check_department_names(ctx) + check_self_name(ctx)
-    checks += check_comparison_wording(ctx) + check_basic_expenditure(ctx)
+    checks += check_comparison_wording(ctx) + check_basic_expenditure(ctx) + check_summary_basic(ctx)
     checks += check_leftovers(ctx) + check_punctuation(ctx) + check_class_names(ctx)
     checks += check_blank_pages(source) + check_repeated_pages(source) + check_zero_tables(doc)
 
