@@ -157,12 +157,24 @@ def plant_empty_unexplained(doc, clean, rng):
     return f"{target.provenance.page}:{target.provenance.line} every statement that {region.title} is empty removed"
 
 
+def _sub_match(rng: random.Random, doc: SourceDocument, pattern: str, old: str, new: str) -> str | None:
+    """Replace ``old`` inside one random match of ``pattern`` (not elsewhere on the line)."""
+    rx = re.compile(pattern)
+    places = [(ln, m) for ln in doc.lines if ln.cells is None for m in rx.finditer(ln.text)]
+    if not places:
+        return None
+    line, m = rng.choice(places)
+    line.text = line.text[: m.start()] + m.group(0).replace(old, new, 1) + line.text[m.end() :]
+    return f"{line.provenance.page}:{line.provenance.line} {m.group(0)!r}: {old!r}→{new!r}"
+
+
 def plant_direction(doc, clean, rng):
-    return _replace_in(rng, _prose(doc, r"比上年(预算)?(执行数)?增加\s*[\d.]+\s*万元"), "增加", "减少")
+    # the comparison itself (not a reason's "增加 6 人"), and not a change of 0.00
+    return _sub_match(rng, doc, r"比上年(?:预算)?(?:执行数)?增加\s*(?!0\.00(?!\d))[\d.]+\s*万元", "增加", "减少")
 
 
 def plant_leftover(doc, clean, rng):
-    return _replace_in(rng, _prose(doc, r"比上年.{0,12}增加"), "增加", "增加（减少）")
+    return _sub_match(rng, doc, r"比上年.{0,12}?增加", "增加", "增加（减少）")
 
 
 def plant_empty_reason(doc, clean, rng):
@@ -180,6 +192,47 @@ def plant_doubled(doc, clean, rng):
 
 def plant_unbalanced(doc, clean, rng):
     return _replace_in(rng, _prose(doc, r"“[^”]{1,20}”"), "”", "")
+
+
+def plant_stray(doc, clean, rng):
+    return _replace_in(rng, _prose(doc, r"[^。，]，[^，。]"), "，", "，。")
+
+
+def plant_unbalanced_bracket(doc, clean, rng):
+    return _replace_in(rng, _prose(doc, r"（[^）]{1,20}）"), "）", "")
+
+
+def plant_toc_unlisted(doc, clean, rng):
+    entries = _toc_table_entries(doc)
+    if not entries:
+        return None
+    line = doc.lines[rng.choice(entries)]
+    doc.lines = [ln for ln in doc.lines if ln is not line]
+    return f"{line.provenance.page}:{line.provenance.line} 目录 entry removed"
+
+
+def plant_repeated_page(doc, clean, rng):
+    if not doc.page_count or doc.page_count < 4:
+        return None
+    from extractor.tables.locate import prose_lines, segment
+
+    prose = prose_lines(doc, segment(doc).regions)
+    long_lines: dict[int, int] = {}
+    for ln in prose:
+        if len(ln.text.strip()) >= 20:
+            long_lines[ln.provenance.page] = long_lines.get(ln.provenance.page, 0) + 1
+    pages = sorted(p for p, k in long_lines.items() if k >= 5)  # a page of prose, not a title or two
+    pairs = [(a, a + 1) for a in pages if a + 1 in long_lines]
+    if not pairs:
+        return None
+    a, b = rng.choice(pairs)
+    copied = [
+        ln.model_copy(update={"provenance": ln.provenance.model_copy(update={"page": b, "line": 900 + i})})
+        for i, ln in enumerate(ln for ln in prose if ln.provenance.page == a)
+    ]
+    end = max(i for i, ln in enumerate(doc.lines) if ln.provenance.page == b)
+    doc.lines[end + 1 : end + 1] = copied
+    return f"page {a}'s prose repeated on page {b}"
 
 
 def plant_class_name(doc, clean, rng):
@@ -237,16 +290,20 @@ CLASSES: tuple[DefectClass, ...] = (
     DefectClass("as_of_year", plant_as_of_year, frozenset({"as_of_year"})),
     DefectClass("toc_missing", plant_toc_missing, frozenset({"toc_missing", "toc_unlisted"})),
     DefectClass("toc_order", plant_toc_order, frozenset({"toc_order"})),
+    DefectClass("toc_unlisted", plant_toc_unlisted, frozenset({"toc_unlisted"})),
     DefectClass("empty_table_unexplained", plant_empty_unexplained, frozenset({"empty_table_unexplained"})),
     DefectClass("comparison_wording", plant_direction, frozenset(_GROWTH)),
     DefectClass("template_leftover", plant_leftover, frozenset({"template_leftover"})),
     DefectClass("empty_reason", plant_empty_reason, frozenset({"empty_reason"})),
     DefectClass("doubled_punctuation", plant_doubled, frozenset({"doubled_punctuation"})),
     DefectClass("unbalanced_quotes", plant_unbalanced, frozenset({"unbalanced_quotes"})),
+    DefectClass("unbalanced_brackets", plant_unbalanced_bracket, frozenset({"unbalanced_brackets"})),
+    DefectClass("stray_punctuation", plant_stray, frozenset({"stray_punctuation"})),
     DefectClass("classification_name", plant_class_name, frozenset({"classification_name"})),
     DefectClass("department_vs_unit", plant_self_name, frozenset({"department_vs_unit"})),
     DefectClass("basic_expenditure_mismatch", plant_personnel, frozenset({"basic_expenditure_mismatch", "narrative_vs_table", "sum_mismatch"})),
     DefectClass("blank_page", plant_blank_page, frozenset({"blank_page"})),
+    DefectClass("repeated_page_text", plant_repeated_page, frozenset({"repeated_page_text"})),
     DefectClass("missing_period", plant_missing_period, frozenset({"missing_period"})),
 )
 

@@ -40,7 +40,24 @@ def check_comparison_wording(ctx: AuditContext) -> list[AuditCheck]:
     held = {pos(f.provenance) for f in ctx.doc.findings if f.check in _COVERED}
     out = []
     for c in ctx.doc.narrative.changes:
-        if c.amount is None or c.previous_amount is None or pos(c.provenance) in held:
+        if pos(c.provenance) in held:
+            continue
+        if c.delta and c.growth_percent and (c.delta > 0) != (c.growth_percent > 0):
+            # "减少 62.24 万元，增长 41.70%": the two direction words of one comparison disagree
+            out.append(
+                AuditCheck(
+                    name="comparison_wording",
+                    severity="material",
+                    message=(
+                        f"{c.subject}: the change is worded as {'an increase' if c.delta > 0 else 'a decrease'} "
+                        f"of {abs(c.delta)} {c.unit} and as {'growth' if c.growth_percent > 0 else 'a fall'} "
+                        f"of {abs(c.growth_percent)}%"
+                    ),
+                    evidence=[AuditEvidence(page=c.provenance.page, line=c.provenance.line, text=_comparison(c).strip()[:200])],
+                )
+            )
+            continue
+        if c.amount is None or c.previous_amount is None:
             continue
         words = _comparison(c)
         diff = c.amount - c.previous_amount

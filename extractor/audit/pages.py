@@ -29,8 +29,9 @@ def check_blank_pages(source: SourceDocument) -> list[AuditCheck]:
 
 
 def check_repeated_pages(source: SourceDocument) -> list[AuditCheck]:
-    """A page whose prose lines repeat an earlier page's: the text layer holds text twice, which in
-    a PDF means text that is hidden or overprinted (a screenshot would show it; the text cannot)."""
+    """A page whose text layer repeats, as one run of five or more consecutive lines, at least half of
+    its lines from an earlier page: the text is there twice, which in a PDF means text that is hidden or overprinted (a screenshot would
+    show it; the text cannot)."""
     if not source.page_count:
         return []
     by_page: dict[int, list] = defaultdict(list)
@@ -41,15 +42,28 @@ def check_repeated_pages(source: SourceDocument) -> list[AuditCheck]:
     out = []
     for page in sorted(by_page):
         lines = by_page[page]
-        earlier = [seen[ln.text.strip()] for ln in lines if ln.text.strip() in seen]
-        if len(earlier) >= _MIN_REPEATED and len(earlier) * 2 >= len(lines):
-            first = next(ln for ln in lines if ln.text.strip() in seen)
+        # the longest run of consecutive lines that all appeared on one earlier page
+        best: list = []
+        run: list = []
+        for ln in lines:
+            earlier = seen.get(ln.text.strip())
+            if earlier is not None and (not run or seen[run[0].text.strip()] == earlier):
+                run.append(ln)
+            else:
+                run = [ln] if earlier is not None else []
+            if len(run) > len(best):
+                best = list(run)
+        # half the page at least: a paragraph printed twice on purpose (Jiangsu 2017 p7 and p10 both
+        # explain the same 基本支出 in five lines) is not a page repeated
+        if len(best) >= _MIN_REPEATED and len(best) * 2 >= len(lines):
+            first = best[0]
+            source_page = seen[first.text.strip()]
             out.append(
                 AuditCheck(
                     name="repeated_page_text",
                     severity="warning",
                     message=(
-                        f"page {page} repeats {len(earlier)} lines of page {min(earlier)} in its text layer: "
+                        f"page {page} repeats {len(best)} lines of page {source_page} in its text layer: "
                         "part of the text may be hidden or not display (compare the rendered pages)"
                     ),
                     evidence=[AuditEvidence(page=page, line=first.provenance.line, text=first.text.strip()[:200])],
