@@ -177,9 +177,13 @@ def build_outputs(
     """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb``; returns row counts
     and notes for the manifest."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
+    from extractor.audit.checklist import write_checklists
+
+    checklists = 0
     for doc in docs:
         for name, row_fn in TIDY_TABLES.items():
             rows[name].extend(row_fn(doc))
+        checklists += write_checklists(run_dir, [doc])  # checklists/<doc_id>.csv and .xlsx
     notes: list[str] = []
     arrow_tables = {}
     for name in TIDY_TABLES:
@@ -194,5 +198,6 @@ def build_outputs(
         "tables": {name: len(r) for name, r in rows.items()},
         "numeric_type": DECIMAL_TYPE,
         "views": list(VIEWS),
+        "checklists": checklists,
         "notes": notes,
     }
