@@ -84,6 +84,44 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0 if docs else 1
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``budget-extract audit FILE...``: a short verdict per document (rules only, no LLM)."""
+    from extractor.audit.checklist import checklist_rows
+
+    files = _expand(args.files)
+    if not files:
+        print("budget-extract: no input files", file=sys.stderr)
+        return 2
+    docs: list[BudgetDocument] = []
+    failures: list[tuple[str, str]] = []
+    for path, doc_id in zip(files, _doc_ids(files), strict=True):
+        try:
+            doc = extract(path, doc_id=doc_id)
+        except ExtractionError as exc:
+            failures.append((exc.path, exc.reason))
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        docs.append(doc)
+        rows = checklist_rows(doc)
+        failed = [r for r in rows if r["compliant"] == "否"]
+        audit = doc.audit
+        n = len(audit.checks) if audit else 0
+        verdict = "PASS" if not failed else "FAIL"
+        said = Counter(str(r["compliant"]) for r in rows)
+        print(
+            f"{verdict} {doc.meta.doc_id} ({doc.meta.department}, {doc.meta.year}, {audit.template if audit else '?'}): "
+            f"{said['是']} 是, {said['否']} 否, {said['无法判断']} 无法判断 of {len(rows)} items; {n} checks fired"
+        )
+        for r in failed:
+            first = str(r["note"]).split("\n")
+            more = f" (+{len(first) - 1} more)" if len(first) > 1 else ""
+            print(f"  否 {r['label']}: {first[0][:160]}{more}")
+    if args.out:
+        counts = write_outputs(Path(args.out), docs, failures)
+        print(f"wrote {args.out}/: audit.csv, checklists/ ({counts['checklists']} documents)")
+    return 0 if docs else 1
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.out:
         atomic_write_text(Path(args.out), json_schema())
@@ -103,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output directory")
     add_llm_arguments(p)
     p.set_defaults(func=cmd_extract)
+    a = sub.add_parser("audit", help="audit disclosures: a 检查表 verdict per document")
+    a.add_argument("files", nargs="+")
+    a.add_argument("--out", help="also write the outputs of extract (audit.csv, checklists/) here")
+    a.set_defaults(func=cmd_audit)
     s = sub.add_parser("schema", help="print the JSON Schema of <doc_id>.json")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.set_defaults(func=cmd_schema)

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from extractor.tables.checks import row_ref, table_ref
 from schemas import (
+    Audit,
+    AuditCheck,
+    AuditItem,
     BudgetDocument,
     Cell,
     ChangeStatement,
@@ -271,6 +274,48 @@ def indicator_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
             }
 
 
+def audit_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """One row per audit check (with its item's status), and one per item no check fired on."""
+    if doc.audit is None:
+        return
+    status = {i.item: i.status for i in doc.audit.items}
+    with_checks = {c.item for c in doc.audit.checks}
+    for c in doc.audit.checks:
+        ev = c.evidence[0] if c.evidence else None
+        yield {
+            "doc_id": doc.meta.doc_id,
+            "item": c.item,
+            "status": status.get(c.item or "", "defective"),
+            "check": c.name,
+            "severity": c.severity,
+            "page": ev.page if ev else None,
+            "line": ev.line if ev else None,
+            "evidence": ev.text if ev else None,
+            "message": c.message,
+        }
+    for i in doc.audit.items:
+        if i.item not in with_checks:
+            ev = i.evidence[0] if i.evidence else None
+            yield {
+                "doc_id": doc.meta.doc_id,
+                "item": i.item,
+                "status": i.status,
+                "check": None,
+                "severity": None,
+                "page": ev.page if ev else None,
+                "line": ev.line if ev else None,
+                "evidence": ev.text if ev else None,
+                "message": i.message or None,
+            }
+
+
+def checklist_table_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """The 检查表 rows (item → 是/否/无法判断 → 问题说明) of every document."""
+    from extractor.audit.checklist import checklist_rows
+
+    yield from checklist_rows(doc)
+
+
 TidyRows = Callable[[BudgetDocument], Iterable[dict[str, object]]]
 TIDY_TABLES: dict[str, TidyRows] = {
     "documents": document_rows,
@@ -281,6 +326,8 @@ TIDY_TABLES: dict[str, TidyRows] = {
     "projects": project_rows,
     "policy_documents": policy_document_rows,
     "indicators": indicator_rows,
+    "audit": audit_rows,
+    "checklist": checklist_table_rows,
 }
 """Every tidy table, keyed by name: the CSVs of ``extract`` and the tables of a corpus run."""
 
@@ -325,11 +372,17 @@ def _sample_document() -> BudgetDocument:
     )
     project = Project(name="x", policy_documents=[PolicyDocument(title="x")], provenance=prov)
     meta = DocumentMeta(doc_id="x", source_file="x", source_format="text", extractor_version="0")
+    audit = Audit(
+        template="x",
+        items=[AuditItem(item="cover", label="x", required=True, status="present")],
+        checks=[AuditCheck(name="x", severity="warning", item="cover", message="x")],
+    )
     return BudgetDocument(
         meta=meta,
         tables=[table],
         narrative=Narrative(changes=[change], projects=[project]),
         findings=[Finding(check="x", severity="warning", message="x")],
+        audit=audit,
     )
 
 
@@ -366,6 +419,9 @@ def write_outputs(
         name: write_csv(out_dir / f"{name}.csv", tidy_columns(name), (r for d in docs for r in rows(d)))
         for name, rows in TIDY_TABLES.items()
     }
+    from extractor.audit.checklist import write_checklists  # the 检查表 per document, CSV + .xlsx
+
+    counts["checklists"] = write_checklists(out_dir, docs)
     counts["failures"] = write_csv(
         out_dir / "failures.csv", FAILURE_COLUMNS, ({"file": f, "reason": r} for f, r in failures)
     )

@@ -1,4 +1,4 @@
-"""One document end to end: ingest → segment → parse tables → validate → narrative → BudgetDocument."""
+"""One document end to end: ingest → segment → parse tables → validate → narrative → audit → BudgetDocument."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from extractor import __version__
+from extractor.audit import audit_document
 from extractor.errors import ExtractionError
 from extractor.ingest import ingest
 from extractor.llm.client import LlmClient
@@ -110,7 +111,9 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         extractor_version=__version__,
         coverage=measure(source, seg.regions, tables, tally),
     )
-    return BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
+    doc = BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
+    doc.audit = audit_document(doc, source)
+    return doc
 
 
 def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding]) -> Table:

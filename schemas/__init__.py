@@ -1,5 +1,6 @@
 """Pydantic models: the single contract between ingest, parsing, validation, evals and exports."""
 
+from schemas.audit import Audit, AuditCheck, AuditEvidence, AuditItem, AuditStatus
 from schemas.columns import COLUMNS, ColumnDef
 from schemas.document import BudgetDocument, Coverage, CoverageMiss, DocKind, DocumentMeta, TemplateFamily
 from schemas.findings import Finding, Severity
@@ -28,6 +29,11 @@ from schemas.tables import (
 )
 
 __all__ = [
+    "Audit",
+    "AuditCheck",
+    "AuditEvidence",
+    "AuditItem",
+    "AuditStatus",
     "REASON_CATEGORIES",
     "Allocation",
     "ChangeStatement",

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from schemas.audit import Audit
 from schemas.findings import Finding
 from schemas.narrative import Narrative
 from schemas.tables import Table
@@ -68,3 +69,4 @@ class BudgetDocument(BaseModel):
     tables: list[Table]
     narrative: Narrative = Narrative()
     findings: list[Finding]
+    audit: Audit | None = None

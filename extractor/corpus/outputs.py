@@ -88,6 +88,16 @@ VIEWS = {
                identity_checks, identity_holds
         FROM documents
         ORDER BY coverage NULLS LAST, doc_id""",
+    "v_audit_pass_rate": """
+        -- share of documents passing each 检查表 item (是 of those judged: 是 or 否)
+        SELECT item, any_value(label) AS label,
+               count(*) FILTER (WHERE compliant IN ('是', '否')) AS documents_judged,
+               count(*) FILTER (WHERE compliant = '是') AS documents_passing,
+               round(count(*) FILTER (WHERE compliant = '是')
+                     / nullif(count(*) FILTER (WHERE compliant IN ('是', '否')), 0), 4) AS pass_share
+        FROM checklist
+        GROUP BY item
+        ORDER BY pass_share NULLS LAST, item""",
     "v_run_status": """
         SELECT status, coalesce(reason, '') AS reason, count(*) AS documents
         FROM run_documents
@@ -167,9 +177,13 @@ def build_outputs(
     """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb``; returns row counts
     and notes for the manifest."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
+    from extractor.audit.checklist import write_checklists
+
+    checklists = 0
     for doc in docs:
         for name, row_fn in TIDY_TABLES.items():
             rows[name].extend(row_fn(doc))
+        checklists += write_checklists(run_dir, [doc])  # checklists/<doc_id>.csv and .xlsx
     notes: list[str] = []
     arrow_tables = {}
     for name in TIDY_TABLES:
@@ -184,5 +198,6 @@ def build_outputs(
         "tables": {name: len(r) for name, r in rows.items()},
         "numeric_type": DECIMAL_TYPE,
         "views": list(VIEWS),
+        "checklists": checklists,
         "notes": notes,
     }
