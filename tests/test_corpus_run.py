@@ -21,6 +21,7 @@ from extractor.corpus import RunSettings, run_corpus
 from extractor.corpus.journal import Journal
 from extractor.corpus.run import RunError
 from extractor.export import TIDY_TABLES, document_json, tidy_columns
+from extractor.limits import MAX_BYTES
 from tests.badfiles import encrypted_pdf, image_only_pdf, long_pdf
 from tests.conftest import EXAMPLES, GOLD, SEEDS
 
@@ -98,7 +99,7 @@ def test_manifest_content(corpus):
     _, out, manifest = corpus
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert manifest["status"] == "finished"
-    assert manifest["settings"] == {"max_pages": 50, "timeout_s": 120, "llm": "off"}
+    assert manifest["settings"] == {"max_pages": 50, "max_bytes": MAX_BYTES, "timeout_s": 120, "llm": "off"}
     assert manifest["config"]["workers"] == 2 and manifest["config"]["executor"] == "process"
     for pkg in ("python", "pdfplumber", "pydantic", "pyarrow", "duckdb"):
         assert manifest["versions"][pkg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from extractor.corpus.manifest import (
 from extractor.corpus.outputs import build_outputs
 from extractor.corpus.worker import Task
 from extractor.export import TIDY_TABLES, atomic_write_text
+from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
 
@@ -65,15 +67,22 @@ class RunSettings:
     run_dir: Path
     workers: int = 2
     executor: str = "process"
-    max_pages: int | None = 400
-    timeout_s: float | None = 300.0
+    max_pages: int | None = MAX_PAGES
+    max_bytes: int | None = MAX_BYTES
+    timeout_s: float | None = TIMEOUT_S
     llm: LlmSettings | None = None  # None: rules only
     progress: bool = True
     retry: frozenset[str] = frozenset()  # RETRY_KINDS to redo on resume; empty: none
+    log_level: int = logging.WARNING  # what the workers' library logging shows (extractor.log)
 
     def result_settings(self) -> dict[str, Any]:
         """The settings a document's result depends on: a resumed run must keep them."""
-        return {"max_pages": self.max_pages, "timeout_s": self.timeout_s, "llm": llm_label(self.llm)}
+        return {
+            "max_pages": self.max_pages,
+            "max_bytes": self.max_bytes,
+            "timeout_s": self.timeout_s,
+            "llm": llm_label(self.llm),
+        }
 
 
 def llm_label(settings: LlmSettings | None) -> str | dict[str, Any]:
@@ -142,7 +151,11 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     done = journal.read()
     _check_doc_ids(journal, done)
     todo = [
-        f for f in files if f.duplicate_of is None and not _is_done(done.get(f.relpath), f, docs_dir, retry)
+        f
+        for f in files
+        if f.duplicate_of is None
+        and f.unsupported is None
+        and not _is_done(done.get(f.relpath), f, docs_dir, retry)
     ]
 
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
@@ -168,7 +181,9 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     by_doc_id = {f.relpath: f.doc_id for f in files}
     entries: list[dict[str, Any]] = []
     for f in files:
-        if f.duplicate_of is not None:
+        if f.unsupported is not None:
+            entries.append({**_base_entry(f), "status": "skipped", "reason": f.unsupported})
+        elif f.duplicate_of is not None:
             reason = f"duplicate of {f.duplicate_of}"
             dup = {"status": "skipped", "reason": reason, "duplicate_of": by_doc_id[f.duplicate_of]}
             entries.append({**_base_entry(f), **dup})
@@ -251,7 +266,15 @@ def _extract(
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
     files = {str(f.path): f for f in todo}
     tasks = [
-        Task(path=str(f.path), doc_id=f.doc_id, max_pages=s.max_pages, timeout_s=s.timeout_s, llm=s.llm)
+        Task(
+            path=str(f.path),
+            doc_id=f.doc_id,
+            max_pages=s.max_pages,
+            max_bytes=s.max_bytes,
+            timeout_s=s.timeout_s,
+            llm=s.llm,
+            log_level=s.log_level,
+        )
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}

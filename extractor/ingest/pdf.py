@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
@@ -14,20 +15,23 @@ from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
 from extractor.labels import clean_cell
+from extractor.limits import MAX_PAGES, check_pages
 from schemas import Provenance, SourceDocument, SourceLine
 from schemas.source import Word
 
-MAX_PAGES = 400
 # Share of the smaller height two lines must overlap to be one line (pdfminer's LAParams.line_overlap).
 LINE_OVERLAP = 0.5
 _AMOUNT_LINE = re.compile(r"^-?[\d,]+\.\d+$")
 
 
-def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
+def read_pdf(
+    path: Path, max_pages: int | None = MAX_PAGES, on_page: Callable[[int, int], None] | None = None
+) -> SourceDocument:
     """Read every page: ruled tables become grid rows, other text becomes lines in order.
 
     Doubled "fake bold" glyphs (the same character drawn twice at a small offset) are removed
-    with pdfplumber's ``dedupe_chars`` before anything else reads the page.
+    with pdfplumber's ``dedupe_chars`` before anything else reads the page. ``on_page(done, total)``
+    is called after each page (progress, and the time limit's check between pages).
     """
     name = str(path)
     try:
@@ -46,8 +50,7 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
             pages = pdf.pages
         except Exception as exc:
             raise ExtractionError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
-        if len(pages) > max_pages:
-            raise ExtractionError(name, f"too many pages ({len(pages)} > limit {max_pages})")
+        check_pages(name, len(pages), max_pages)
         lines: list[SourceLine] = []
         warnings: list[str] = []
         chars_total = 0
@@ -62,6 +65,8 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceDocument:
                 warnings.append(f"page {number}: no text layer (image-only page)")
             lines.extend(page_lines)
             page.close()
+            if on_page is not None:
+                on_page(number, len(pages))
         if chars_total == 0:
             raise ExtractionError(name, "no text layer (image-only or scanned PDF; OCR it first)")
         return SourceDocument(path=name, format="pdf", page_count=len(pages), lines=lines, warnings=warnings)
