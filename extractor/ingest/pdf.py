@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pdfplumber
@@ -45,7 +46,7 @@ def read_pdf(
         if isinstance(inner, PDFSyntaxError):
             raise ExtractionError(name, f"damaged PDF ({inner})") from exc
         raise ExtractionError(name, f"unreadable PDF ({type(inner).__name__}: {inner})") from exc
-    with pdf:
+    with _closing(pdf):
         try:
             pages = pdf.pages
         except Exception as exc:
@@ -70,6 +71,20 @@ def read_pdf(
         if chars_total == 0:
             raise ExtractionError(name, "no text layer (image-only or scanned PDF; OCR it first)")
         return SourceDocument(path=name, format="pdf", page_count=len(pages), lines=lines, warnings=warnings)
+
+
+@contextmanager
+def _closing(pdf: pdfplumber.PDF) -> Iterator[pdfplumber.PDF]:
+    """``with pdf:``, except that closing never raises: pdfplumber's ``close()`` walks the page tree
+    again, and on a damaged file that would replace the one-line error being raised."""
+    try:
+        yield pdf
+    finally:
+        try:
+            pdf.close()
+        except Exception:
+            if not pdf.stream_is_external:
+                pdf.stream.close()
 
 
 def _invisible_fill(obj: dict) -> bool:
