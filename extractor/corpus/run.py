@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,17 +122,49 @@ def _outputs_exist(run_dir: Path) -> bool:
     return all((run_dir / n).exists() for n in names)
 
 
+LOCK_NAME = ".lock"
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``RUN_DIR/.lock`` (an exclusive ``flock``) for the whole run, so a second run on the same
+    directory stops at once with a message instead of interleaving its writes. The kernel drops the
+    lock when the holder exits, however it exits: a killed run leaves no stale lock."""
+    import fcntl
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"{run_dir} is in use by another budget-extract run (it holds {run_dir / LOCK_NAME}); "
+                "wait for it to finish, or use another --out"
+            ) from None
+        yield  # the file stays empty and unchanged: a finished run started again changes no file
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def run_corpus(s: RunSettings) -> dict[str, Any]:
     """Run (or resume) a corpus extraction into ``s.run_dir``; returns the manifest.
 
     A finished run started again writes nothing. ``s.retry`` redoes the documents whose latest
     journal entry is of those kinds (see ``RETRY_KINDS``); each gets a new journal line (the journal
     stays append-only, the latest line of a document wins) and the manifest shows its new state.
+    Only one run at a time may use ``s.run_dir`` (``run_lock``).
     """
-    input_dir, run_dir = s.input_dir.resolve(), s.run_dir
+    input_dir = s.input_dir.resolve()
     retry = _retry_kinds(s.retry)
     if not input_dir.is_dir():
         raise RunError(f"{s.input_dir}: not a directory")
+    with run_lock(s.run_dir):
+        return _run_locked(s, input_dir, retry)
+
+
+def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[str, Any]:
+    run_dir = s.run_dir
     previous = read_manifest(run_dir)
     if previous is not None:
         if previous.get("input_dir") != str(input_dir):
