@@ -100,3 +100,21 @@ def test_a_damaged_page_tree_is_one_line_not_a_traceback(tmp_path, pdf_bytes):
         extract(path)
     assert str(exc.value).startswith(f"{path}: unreadable PDF (")
     assert "\n" not in str(exc.value)
+
+
+def test_an_indicator_row_with_more_cells_than_headers_is_not_realigned():
+    """Found by scripts/fuzz_ingest.py (cells inserted into a 绩效目标表 row): a row with no 三级指标
+    and more filled cells than the header has columns made the left-shift repair zip unequal
+    lists (ValueError)."""
+    from extractor.tables.performance import parse_performance
+    from schemas import Provenance, SourceLine
+
+    def line(n: int, cells: list[str]) -> SourceLine:
+        return SourceLine(text=" ".join(cells), cells=cells, provenance=Provenance(file="t.txt", line=n))
+
+    header = ["一级指标", "二级指标", "三级指标", "指标值", "指标分值权重"]
+    good = ["产出指标", "数量指标", "参保人数", ">=100人", "10"]
+    extra = ["产出指标", "数量指标", "", ">=5人", "10", "多余", "单元格"]  # 6 filled, 5 headers
+    _, indicators, _ = parse_performance([line(1, header), line(2, good), line(3, extra), line(4, good)])
+    assert [i.level3 for i in indicators if i.level3] == ["参保人数", "参保人数"]
+    assert indicators[0].value_raw == ">=100人" and indicators[0].weight == 10
