@@ -316,7 +316,9 @@ def test_journal_of_the_old_doc_id_scheme_refused(tmp_path):
     journal.append({"relpath": "dept_000.txt", "doc_id": "dept_000", "sha256": "x", "status": "ok"})
     with pytest.raises(RunError, match="older budget-extract with another doc-id scheme.*'dept_000-txt'"):
         run_corpus(RunSettings(src, tmp_path / "run", progress=False))
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["journal.jsonl"]  # nothing written
+    # nothing written but the (empty) lock file the refused run held
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock", "journal.jsonl"]
+    assert (tmp_path / "run" / ".lock").stat().st_size == 0
 
 
 def _inline_executor(monkeypatch, die: tuple[str, ...] = ()) -> None:

@@ -13,7 +13,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from extractor import ExtractionError, extract
@@ -304,20 +303,46 @@ def test_version():
     assert run.returncode == 0 and run.stdout.strip() == f"budget-extract {__version__}"
 
 
-def test_one_llm_line_per_document_instead_of_one_per_failed_attempt(tmp_path, caplog):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from llm_mock import Endpoint, mock_client
+LLM_DOWN = """
+import sys
+from pathlib import Path
+import httpx2
+sys.path.insert(0, str(Path.cwd() / "tests"))
+from llm_mock import Endpoint, mock_client
+from extractor import extract
+from extractor.log import configure
+configure(int(sys.argv[2]))
+endpoint = Endpoint(httpx2.Response(500, json={"error": "down"}))
+doc = extract(sys.argv[1], llm=mock_client(endpoint, Path(sys.argv[3])))
+print(doc.narrative.llm.status, doc.narrative.llm.usage.calls, len(endpoint.requests))
+"""
 
-    endpoint = Endpoint(httpx2.Response(500, json={"error": "down"}))
-    client = mock_client(endpoint, tmp_path)
-    with caplog.at_level(logging.DEBUG):
-        doc = extract(TEXT, llm=client)
-    assert doc.narrative.llm.status == "failed" and len(endpoint.requests) >= 2
-    shown = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(shown) == 1, [r.getMessage() for r in shown]
-    line = shown[0].getMessage()
-    assert line.startswith(f"{TEXT}: LLM layer failed: {doc.narrative.llm.usage.calls} calls")
-    assert "failures server_error ×" in line and "rules kept where it failed" in line
-    # each attempt is still there for --verbose, as DEBUG
-    attempts = [r for r in caplog.records if "API call failed on attempt" in r.getMessage()]
-    assert attempts and all(r.levelno == logging.DEBUG for r in attempts)
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.DEBUG])
+def test_one_llm_line_per_document_instead_of_one_per_failed_attempt(tmp_path, level):
+    """The console (stderr) of a document whose endpoint answers 500 to everything: one line
+    saying what the LLM layer did, not instructor's "API call failed on attempt N" per attempt
+    (those only with --verbose, as DEBUG)."""
+    from tests.conftest import ROOT
+
+    run = subprocess.run(
+        [sys.executable, "-c", LLM_DOWN, str(TEXT), str(level), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    status, calls, requests = run.stdout.split()
+    assert status == "failed" and int(calls) >= 2 and int(requests) >= int(calls)
+    lines = run.stderr.splitlines()
+    summary = [x for x in lines if "LLM layer" in x]
+    assert summary == [
+        f"budget-extract: WARNING: {TEXT}: LLM layer failed: {calls} calls, 0 cached, 0 retries; "
+        f"failures server_error ×{calls}; rules kept where it failed"
+    ]
+    attempts = [x for x in lines if "API call failed on attempt" in x]
+    if level == logging.WARNING:
+        assert lines == summary  # nothing else on the console
+    else:
+        assert attempts and all(x.startswith("budget-extract: DEBUG: ") for x in attempts)
