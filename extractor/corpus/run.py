@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,11 +297,50 @@ def _header(
     }
 
 
+PROGRESS_DIR = ".progress"
+"""Where a worker notes the pages done of the document it reads ("done total"), for the bar."""
+PROGRESS_EVERY_S = 0.5
+
+
+class _PageProgress:
+    """Shows, beside the run's bar, the pages done of the documents being read: the workers write
+    them to ``RUN_DIR/.progress/<doc_id>`` (any executor on a shared file system can) and a thread
+    here reads them twice a second. Gone when the run ends."""
+
+    def __init__(self, folder: Path, bar: tqdm, stats: dict[str, int], lock: threading.Lock) -> None:
+        self.folder, self.bar, self.stats, self.lock = folder, bar, stats, lock
+        self.stop = threading.Event()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self.stop.wait(PROGRESS_EVERY_S):
+            reading = []
+            for f in sorted(self.folder.iterdir()):
+                try:
+                    done, total = f.read_text(encoding="utf-8").split()
+                except (OSError, ValueError):  # gone, or caught half-written
+                    continue
+                reading.append(f"{f.name} p{done}/{total}")
+            with self.lock:
+                self.bar.set_postfix({**self.stats, "reading": ", ".join(reading) or "-"}, refresh=True)
+
+    def __enter__(self) -> _PageProgress:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
 ) -> dict[str, dict[str, Any]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
     files = {str(f.path): f for f in todo}
+    progress_dir = s.run_dir / PROGRESS_DIR
     tasks = [
         Task(
             path=str(f.path),
@@ -309,13 +350,16 @@ def _extract(
             timeout_s=s.timeout_s,
             llm=s.llm,
             log_level=s.log_level,
+            progress_file=str(progress_dir / f.doc_id) if s.progress else None,
         )
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}
     stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
     bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
-    with bar:
+    lock = threading.Lock()
+    pages = _PageProgress(progress_dir, bar, stats, lock) if s.progress else nullcontext()
+    with bar, pages:
         for task, outcome in execute(s.executor, tasks, s.workers):
             f = files[task.path]
             entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
@@ -324,16 +368,19 @@ def _extract(
             else:  # a retried document that now fails: its earlier JSON no longer stands
                 (docs_dir / f"{f.doc_id}.json").unlink(missing_ok=True)
             journal.append(entry)
+            if task.progress_file:
+                Path(task.progress_file).unlink(missing_ok=True)
             new[f.relpath] = entry
             usage = entry.get("llm") or {}
-            if entry["status"].startswith("ok"):
-                stats["pages"] += entry.get("pages") or 0
-            stats["llm_calls"] += usage.get("calls", 0)
-            stats["tokens"] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
-            if entry["status"] in ("failed", "skipped"):
-                stats[entry["status"]] += 1
-            bar.set_postfix(stats, refresh=False)
-            bar.update()
+            with lock:
+                if entry["status"].startswith("ok"):
+                    stats["pages"] += entry.get("pages") or 0
+                stats["llm_calls"] += usage.get("calls", 0)
+                stats["tokens"] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+                if entry["status"] in ("failed", "skipped"):
+                    stats[entry["status"]] += 1
+                bar.set_postfix(stats, refresh=False)
+                bar.update()
     return new
 
 

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class Task:
     timeout_s: float | None = None
     llm: Any = None  # extractor.llm.LlmSettings (picklable; the client is built where it runs) or None
     log_level: int = logging.WARNING  # the library logging shown by the process that runs it
+    progress_file: str | None = None  # where to note "pages_done total" as the document is read
     start_method: str = "fork"
 
 
@@ -48,6 +50,19 @@ class Outcome:
 
     entry: dict[str, Any]
     document_json: str | None = field(default=None, repr=False)
+
+
+def _page_writer(progress_file: str | None):  # noqa: ANN202 - an on_page callback or None
+    """``on_page`` that notes "done total" in ``progress_file`` for the run's bar (None: none)."""
+    if progress_file is None:
+        return None
+    path = Path(progress_file)
+
+    def write(done: int, total: int) -> None:
+        with suppress(OSError):  # progress is a nicety: never a reason to fail a document
+            path.write_text(f"{done} {total}", encoding="utf-8")
+
+    return write
 
 
 def _peak_rss_mb() -> float:
@@ -82,6 +97,7 @@ def process_document(task: Task) -> Outcome:
             max_pages=task.max_pages,
             max_bytes=task.max_bytes,
             timeout_s=None,  # run_document kills the child at the limit: harder than a timer
+            on_page=_page_writer(task.progress_file),
         )
     except LimitExceeded as exc:  # over a limit: skipped, not a broken file
         extra = {"pages": exc.value} if exc.limit == "pages" else {}
