@@ -47,9 +47,27 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        # mkstemp makes the file 0600; an output gets the mode any new file gets here (0666 less
+        # the umask), as a plain open() would give it.
+        if tmp.exists():
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """The process's umask: from /proc on Linux (a read); elsewhere by setting it and putting it
+    back (not thread-safe for that instant, hence the read where there is one)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -406,6 +424,50 @@ def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, object]])
         n += 1
     atomic_write_text(path, buf.getvalue())
     return n
+
+
+class OutDirError(Exception):
+    """An ``--out`` directory that ``extract`` will not write into."""
+
+
+def previous_outputs(out_dir: Path) -> set[str]:
+    """The doc_ids a previous ``extract`` wrote into ``out_dir`` (empty for a new or empty folder).
+
+    Policy: a folder ``extract`` wrote before (it holds documents.csv and failures.csv) is reused —
+    every output is rewritten and the JSON files of documents this run no longer produces are
+    removed (``remove_stale_outputs``), so no stale result sits beside the new CSVs. Any other
+    non-empty folder (a ``run`` directory, a folder of one's own files) is refused: nothing in it
+    is overwritten or deleted.
+    """
+    if not out_dir.exists():
+        return set()
+    if not out_dir.is_dir():
+        raise OutDirError(f"--out {out_dir}: exists and is not a directory")
+    if not any(out_dir.iterdir()):
+        return set()
+    if (out_dir / "manifest.json").exists() and (out_dir / "journal.jsonl").exists():
+        raise OutDirError(f"--out {out_dir}: a `budget-extract run` directory; use another --out")
+    listing = out_dir / "documents.csv"
+    if not (listing.exists() and (out_dir / "failures.csv").exists()):
+        raise OutDirError(
+            f"--out {out_dir}: not empty and not written by budget-extract extract "
+            "(no documents.csv and failures.csv); use a new or empty folder"
+        )
+    with listing.open(encoding="utf-8", newline="") as fh:
+        return {row["doc_id"] for row in csv.DictReader(fh) if row.get("doc_id")}
+
+
+def remove_stale_outputs(out_dir: Path, previous: set[str], docs: list[BudgetDocument]) -> list[str]:
+    """Delete ``<doc_id>.json`` of the previous run's documents this run did not produce (a file
+    that now fails, or was removed from the input); returns the names removed."""
+    now = {d.meta.doc_id for d in docs}
+    removed = []
+    for doc_id in sorted(previous - now):
+        path = out_dir / f"{doc_id}.json"
+        if path.exists():
+            path.unlink()
+            removed.append(path.name)
+    return removed
 
 
 def write_outputs(

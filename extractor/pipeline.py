@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from extractor import __version__
 from extractor.audit import audit_document
 from extractor.errors import ExtractionError
 from extractor.ingest import ingest
+from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S, time_limit
 from extractor.llm.client import LlmClient
+from extractor.log import llm_summary
 from extractor.money import DECIMAL_AMOUNT
 from extractor.narrative.stage import extract_narrative
 from extractor.tables.checks import CheckTally, table_finding, table_ref, validate
@@ -31,6 +36,7 @@ from schemas import (
     TableRegion,
 )
 
+log = logging.getLogger(__name__)
 _BUDGET_WORDS = re.compile(r"部门预算|部门决算|预算公开|决算公开|单位预算|预算表|决算表")
 _DISCLOSURE_PARTS = re.compile(r"部门概况|单位概况|主要职能|机构设置|(预算|决算)情况说明|名词解释")
 _STATED_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|亿元)")
@@ -41,15 +47,41 @@ def doc_id_for(path: str | Path) -> str:
     return Path(path).stem
 
 
-def extract(path: str | Path, doc_id: str | None = None, llm: LlmClient | None = None) -> BudgetDocument:
+def extract(
+    path: str | Path,
+    doc_id: str | None = None,
+    llm: LlmClient | None = None,
+    *,
+    max_pages: int | None = MAX_PAGES,
+    max_bytes: int | None = MAX_BYTES,
+    timeout_s: float | None = TIMEOUT_S,
+    on_page: Callable[[int, int], None] | None = None,
+) -> BudgetDocument:
     """Extract one disclosure (PDF or text rendering) into a validated ``BudgetDocument``.
 
     With ``llm`` (an ``extractor.llm.LlmClient``) the LLM layer refines the narrative; without
     it the rules run alone. Raises ``ExtractionError`` (one line: file and reason) when the
-    file cannot be read or is not a budget disclosure.
+    file cannot be read or is not a budget disclosure, and its subclass
+    ``extractor.limits.LimitExceeded`` when it has more than ``max_pages`` pages (default 400), more
+    than ``max_bytes`` bytes (default 32 MiB) or takes more than ``timeout_s`` seconds (default
+    300); None lifts a limit. ``on_page(done, total)`` is called after each PDF page.
     """
-    source = ingest(path)
-    return extract_source(source, doc_id or doc_id_for(path), llm)
+    name = str(path)
+    with time_limit(name, timeout_s) as check:
+
+        def page_done(done: int, total: int) -> None:
+            if on_page is not None:
+                on_page(done, total)
+            check()  # where no timer signal can be used, the limit is checked between pages
+
+        start = time.perf_counter()
+        source = ingest(path, max_pages=max_pages, max_bytes=max_bytes, on_page=page_done)
+        log.debug("%s: ingested %d lines, %s pages (%.2f s)", name, len(source.lines), source.page_count,
+                  time.perf_counter() - start)
+        check()
+        doc = extract_source(source, doc_id or doc_id_for(path), llm)
+        log.debug("%s: extracted (%.2f s in all)", name, time.perf_counter() - start)
+        return doc
 
 
 def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = None) -> BudgetDocument:
@@ -111,6 +143,9 @@ def extract_source(source: SourceDocument, doc_id: str, llm: LlmClient | None = 
         extractor_version=__version__,
         coverage=measure(source, seg.regions, tables, tally),
     )
+    summary = llm_summary(source.path, narrative.llm)
+    if summary is not None:
+        log.log(*summary)
     doc = BudgetDocument(meta=meta, tables=tables, narrative=narrative, findings=findings)
     doc.audit = audit_document(doc, source)
     return doc

@@ -21,6 +21,7 @@ from extractor.corpus import RunSettings, run_corpus
 from extractor.corpus.journal import Journal
 from extractor.corpus.run import RunError
 from extractor.export import TIDY_TABLES, document_json, tidy_columns
+from extractor.limits import MAX_BYTES
 from tests.badfiles import encrypted_pdf, image_only_pdf, long_pdf
 from tests.conftest import EXAMPLES, GOLD, SEEDS
 
@@ -98,7 +99,7 @@ def test_manifest_content(corpus):
     _, out, manifest = corpus
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert manifest["status"] == "finished"
-    assert manifest["settings"] == {"max_pages": 50, "timeout_s": 120, "llm": "off"}
+    assert manifest["settings"] == {"max_pages": 50, "max_bytes": MAX_BYTES, "timeout_s": 120, "llm": "off"}
     assert manifest["config"]["workers"] == 2 and manifest["config"]["executor"] == "process"
     for pkg in ("python", "pdfplumber", "pydantic", "pyarrow", "duckdb"):
         assert manifest["versions"][pkg]
@@ -315,7 +316,9 @@ def test_journal_of_the_old_doc_id_scheme_refused(tmp_path):
     journal.append({"relpath": "dept_000.txt", "doc_id": "dept_000", "sha256": "x", "status": "ok"})
     with pytest.raises(RunError, match="older budget-extract with another doc-id scheme.*'dept_000-txt'"):
         run_corpus(RunSettings(src, tmp_path / "run", progress=False))
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["journal.jsonl"]  # nothing written
+    # nothing written but the (empty) lock file the refused run held
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock", "journal.jsonl"]
+    assert (tmp_path / "run" / ".lock").stat().st_size == 0
 
 
 def _inline_executor(monkeypatch, die: tuple[str, ...] = ()) -> None:

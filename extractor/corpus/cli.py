@@ -11,11 +11,6 @@ from extractor.corpus.run import RETRY_KINDS, RunError, RunSettings, run_corpus
 from extractor.llm.options import add_llm_arguments, settings_from_args
 
 
-def _limit(text: str) -> float | None:
-    value = float(text)
-    return None if value <= 0 else value
-
-
 def retry_kinds(text: str) -> list[str]:
     """``--retry`` value: one kind or a comma list (``failed,llm``); ``all`` for every kind."""
     kinds = [k.strip() for k in text.split(",") if k.strip()]
@@ -28,36 +23,44 @@ def retry_kinds(text: str) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    max_pages = _limit(args.max_pages)
+    from extractor.cli import EXIT_NOTHING_EXTRACTED, EXIT_OK, EXIT_USAGE, limits_from_args, log_level
+    from extractor.log import configure as configure_logging
+
+    level = log_level(args)
+    configure_logging(level)
+    max_pages, max_bytes, timeout_s = limits_from_args(args)
     settings = RunSettings(
         input_dir=Path(args.input_dir),
         run_dir=Path(args.out),
         workers=args.workers,
         executor=args.executor,
-        max_pages=None if max_pages is None else int(max_pages),
-        timeout_s=_limit(args.timeout),
+        max_pages=max_pages,
+        max_bytes=max_bytes,
+        timeout_s=timeout_s,
         llm=settings_from_args(args),
-        progress=not args.no_progress,
+        progress=not (args.no_progress or args.quiet),
         retry=frozenset(k for kinds in args.retry or [] for k in kinds),
+        log_level=level,
     )
     try:
         manifest = run_corpus(settings)
     except RunError as exc:
         print(f"budget-extract run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted: run the same command again to continue", file=sys.stderr)
         return 130
     t = manifest["totals"]
-    print(
-        f"{args.out}: {t['documents']} documents — {t['ok']} ok, {t['ok_with_findings']} ok with findings, "
-        f"{t['failed']} failed, {t['skipped']} skipped; {t['pages']} pages; "
-        f"LLM {t['llm_calls']} calls, {t['llm_cache_hits']} cache hits"
-    )
+    if not args.quiet:
+        print(
+            f"{args.out}: {t['documents']} documents — {t['ok']} ok, {t['ok_with_findings']} ok with findings, "
+            f"{t['failed']} failed, {t['skipped']} skipped; {t['pages']} pages; "
+            f"LLM {t['llm_calls']} calls, {t['llm_cache_hits']} cache hits"
+        )
     for e in manifest["documents"]:
         if e["status"] in ("failed", "skipped"):
             print(f"  {e['status']}: {e['relpath']}: {e['reason']}", file=sys.stderr)
-    return 0
+    return EXIT_OK if t["ok"] + t["ok_with_findings"] else EXIT_NOTHING_EXTRACTED
 
 
 def add_run_parser(sub: argparse._SubParsersAction) -> None:
@@ -67,8 +70,6 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="run directory (created; rerun to resume)")
     p.add_argument("--workers", type=int, default=2, help="parallel documents (default 2)")
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="process pool (default) or Ray")
-    p.add_argument("--max-pages", default="400", help="skip documents with more pages (0: no limit)")
-    p.add_argument("--timeout", default="300", help="seconds per document before it is killed (0: none)")
     p.add_argument(
         "--retry",
         action="append",
@@ -78,6 +79,10 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         "e.g. OOM-killed), timeout, llm (LLM layer failed or partial), or all; repeatable. "
         "Default: redo nothing",
     )
+    from extractor.cli import add_limit_arguments, add_log_arguments
+
+    add_limit_arguments(p, skipped=True)  # the same limits as extract; a timeout kills the worker
     add_llm_arguments(p)  # the same --llm options as extract; the settings go to the workers
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_log_arguments(p)
     p.set_defaults(func=cmd_run)

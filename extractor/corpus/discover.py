@@ -12,7 +12,8 @@ INPUT_SUFFIXES = (".pdf", ".txt", ".md")
 
 @dataclass(frozen=True)
 class InputFile:
-    """One discovered file. ``duplicate_of`` is the relpath of an identical file found first."""
+    """One discovered file. ``duplicate_of`` is the relpath of an identical file found first;
+    ``unsupported`` says why a file of another type is not extracted."""
 
     path: Path
     relpath: str
@@ -20,6 +21,7 @@ class InputFile:
     sha256: str
     size: int
     duplicate_of: str | None = None
+    unsupported: str | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -67,8 +69,17 @@ def doc_ids(relpaths: list[str]) -> list[str]:
     return ids
 
 
+def unsupported_reason(path: Path) -> str | None:
+    """Why a file found in a folder is not extracted (None: it is a .pdf, .txt or .md)."""
+    if path.suffix.lower() in INPUT_SUFFIXES:
+        return None
+    kind = path.suffix.lower() or "no suffix"
+    return f"unsupported file type ({kind}; extracted: {', '.join(INPUT_SUFFIXES)})"
+
+
 def discover(input_dir: Path) -> list[InputFile]:
-    """Every .pdf/.txt/.md under ``input_dir`` (hidden files and folders skipped), sorted by path.
+    """Every file under ``input_dir`` (hidden files and folders skipped), sorted by path: the
+    .pdf/.txt/.md files to extract, and the others with ``unsupported`` saying why they are not.
 
     Files with identical bytes are extracted once: the first in path order is the original, the
     others carry ``duplicate_of``.
@@ -76,16 +87,15 @@ def discover(input_dir: Path) -> list[InputFile]:
     paths = sorted(
         p
         for p in input_dir.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in INPUT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(input_dir).parts)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(input_dir).parts)
     )
     relpaths = [p.relative_to(input_dir).as_posix() for p in paths]
     first_by_hash: dict[str, str] = {}
     out: list[InputFile] = []
     for path, rel, doc_id in zip(paths, relpaths, doc_ids(relpaths), strict=True):
         digest = sha256_file(path)
-        original = first_by_hash.setdefault(digest, rel)
+        unsupported = unsupported_reason(path)
+        original = rel if unsupported else first_by_hash.setdefault(digest, rel)
         out.append(
             InputFile(
                 path=path,
@@ -94,6 +104,7 @@ def discover(input_dir: Path) -> list[InputFile]:
                 sha256=digest,
                 size=path.stat().st_size,
                 duplicate_of=None if original == rel else original,
+                unsupported=unsupported,
             )
         )
     return out

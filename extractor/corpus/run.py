@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,7 @@ from extractor.corpus.manifest import (
 from extractor.corpus.outputs import build_outputs
 from extractor.corpus.worker import Task
 from extractor.export import TIDY_TABLES, atomic_write_text
+from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
 
@@ -65,15 +72,22 @@ class RunSettings:
     run_dir: Path
     workers: int = 2
     executor: str = "process"
-    max_pages: int | None = 400
-    timeout_s: float | None = 300.0
+    max_pages: int | None = MAX_PAGES
+    max_bytes: int | None = MAX_BYTES
+    timeout_s: float | None = TIMEOUT_S
     llm: LlmSettings | None = None  # None: rules only
     progress: bool = True
     retry: frozenset[str] = frozenset()  # RETRY_KINDS to redo on resume; empty: none
+    log_level: int = logging.WARNING  # what the workers' library logging shows (extractor.log)
 
     def result_settings(self) -> dict[str, Any]:
         """The settings a document's result depends on: a resumed run must keep them."""
-        return {"max_pages": self.max_pages, "timeout_s": self.timeout_s, "llm": llm_label(self.llm)}
+        return {
+            "max_pages": self.max_pages,
+            "max_bytes": self.max_bytes,
+            "timeout_s": self.timeout_s,
+            "llm": llm_label(self.llm),
+        }
 
 
 def llm_label(settings: LlmSettings | None) -> str | dict[str, Any]:
@@ -110,17 +124,49 @@ def _outputs_exist(run_dir: Path) -> bool:
     return all((run_dir / n).exists() for n in names)
 
 
+LOCK_NAME = ".lock"
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``RUN_DIR/.lock`` (an exclusive ``flock``) for the whole run, so a second run on the same
+    directory stops at once with a message instead of interleaving its writes. The kernel drops the
+    lock when the holder exits, however it exits: a killed run leaves no stale lock."""
+    import fcntl
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"{run_dir} is in use by another budget-extract run (it holds {run_dir / LOCK_NAME}); "
+                "wait for it to finish, or use another --out"
+            ) from None
+        yield  # the file stays empty and unchanged: a finished run started again changes no file
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def run_corpus(s: RunSettings) -> dict[str, Any]:
     """Run (or resume) a corpus extraction into ``s.run_dir``; returns the manifest.
 
     A finished run started again writes nothing. ``s.retry`` redoes the documents whose latest
     journal entry is of those kinds (see ``RETRY_KINDS``); each gets a new journal line (the journal
     stays append-only, the latest line of a document wins) and the manifest shows its new state.
+    Only one run at a time may use ``s.run_dir`` (``run_lock``).
     """
-    input_dir, run_dir = s.input_dir.resolve(), s.run_dir
+    input_dir = s.input_dir.resolve()
     retry = _retry_kinds(s.retry)
     if not input_dir.is_dir():
         raise RunError(f"{s.input_dir}: not a directory")
+    with run_lock(s.run_dir):
+        return _run_locked(s, input_dir, retry)
+
+
+def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[str, Any]:
+    run_dir = s.run_dir
     previous = read_manifest(run_dir)
     if previous is not None:
         if previous.get("input_dir") != str(input_dir):
@@ -142,7 +188,11 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     done = journal.read()
     _check_doc_ids(journal, done)
     todo = [
-        f for f in files if f.duplicate_of is None and not _is_done(done.get(f.relpath), f, docs_dir, retry)
+        f
+        for f in files
+        if f.duplicate_of is None
+        and f.unsupported is None
+        and not _is_done(done.get(f.relpath), f, docs_dir, retry)
     ]
 
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
@@ -168,7 +218,9 @@ def run_corpus(s: RunSettings) -> dict[str, Any]:
     by_doc_id = {f.relpath: f.doc_id for f in files}
     entries: list[dict[str, Any]] = []
     for f in files:
-        if f.duplicate_of is not None:
+        if f.unsupported is not None:
+            entries.append({**_base_entry(f), "status": "skipped", "reason": f.unsupported})
+        elif f.duplicate_of is not None:
             reason = f"duplicate of {f.duplicate_of}"
             dup = {"status": "skipped", "reason": reason, "duplicate_of": by_doc_id[f.duplicate_of]}
             entries.append({**_base_entry(f), **dup})
@@ -245,19 +297,69 @@ def _header(
     }
 
 
+PROGRESS_DIR = ".progress"
+"""Where a worker notes the pages done of the document it reads ("done total"), for the bar."""
+PROGRESS_EVERY_S = 0.5
+
+
+class _PageProgress:
+    """Shows, beside the run's bar, the pages done of the documents being read: the workers write
+    them to ``RUN_DIR/.progress/<doc_id>`` (any executor on a shared file system can) and a thread
+    here reads them twice a second. Gone when the run ends."""
+
+    def __init__(self, folder: Path, bar: tqdm, stats: dict[str, int], lock: threading.Lock) -> None:
+        self.folder, self.bar, self.stats, self.lock = folder, bar, stats, lock
+        self.stop = threading.Event()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self.stop.wait(PROGRESS_EVERY_S):
+            reading = []
+            for f in sorted(self.folder.iterdir()):
+                try:
+                    done, total = f.read_text(encoding="utf-8").split()
+                except (OSError, ValueError):  # gone, or caught half-written
+                    continue
+                reading.append(f"{f.name} p{done}/{total}")
+            with self.lock:
+                self.bar.set_postfix({**self.stats, "reading": ", ".join(reading) or "-"}, refresh=True)
+
+    def __enter__(self) -> _PageProgress:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
 ) -> dict[str, dict[str, Any]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
     files = {str(f.path): f for f in todo}
+    progress_dir = s.run_dir / PROGRESS_DIR
     tasks = [
-        Task(path=str(f.path), doc_id=f.doc_id, max_pages=s.max_pages, timeout_s=s.timeout_s, llm=s.llm)
+        Task(
+            path=str(f.path),
+            doc_id=f.doc_id,
+            max_pages=s.max_pages,
+            max_bytes=s.max_bytes,
+            timeout_s=s.timeout_s,
+            llm=s.llm,
+            log_level=s.log_level,
+            progress_file=str(progress_dir / f.doc_id) if s.progress else None,
+        )
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}
     stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
     bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
-    with bar:
+    lock = threading.Lock()
+    pages = _PageProgress(progress_dir, bar, stats, lock) if s.progress else nullcontext()
+    with bar, pages:
         for task, outcome in execute(s.executor, tasks, s.workers):
             f = files[task.path]
             entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
@@ -266,16 +368,19 @@ def _extract(
             else:  # a retried document that now fails: its earlier JSON no longer stands
                 (docs_dir / f"{f.doc_id}.json").unlink(missing_ok=True)
             journal.append(entry)
+            if task.progress_file:
+                Path(task.progress_file).unlink(missing_ok=True)
             new[f.relpath] = entry
             usage = entry.get("llm") or {}
-            if entry["status"].startswith("ok"):
-                stats["pages"] += entry.get("pages") or 0
-            stats["llm_calls"] += usage.get("calls", 0)
-            stats["tokens"] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
-            if entry["status"] in ("failed", "skipped"):
-                stats[entry["status"]] += 1
-            bar.set_postfix(stats, refresh=False)
-            bar.update()
+            with lock:
+                if entry["status"].startswith("ok"):
+                    stats["pages"] += entry.get("pages") or 0
+                stats["llm_calls"] += usage.get("calls", 0)
+                stats["tokens"] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+                if entry["status"] in ("failed", "skipped"):
+                    stats[entry["status"]] += 1
+                bar.set_postfix(stats, refresh=False)
+                bar.update()
     return new
 
 

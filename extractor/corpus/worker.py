@@ -6,19 +6,23 @@ one file can never stall a worker: a hard kill, because pdfminer can spend minut
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
 import signal
 import sys
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from extractor.errors import ExtractionError
 from extractor.export import document_json, fact_count
+from extractor.limits import LimitExceeded, timeout_reason
 from extractor.llm.options import client_from_settings
+from extractor.log import configure as configure_logging
 from extractor.pipeline import extract
 
 NOTABLE_SEVERITIES = ("material", "warning", "error")
@@ -32,8 +36,11 @@ class Task:
     path: str
     doc_id: str
     max_pages: int | None = None
+    max_bytes: int | None = None
     timeout_s: float | None = None
     llm: Any = None  # extractor.llm.LlmSettings (picklable; the client is built where it runs) or None
+    log_level: int = logging.WARNING  # the library logging shown by the process that runs it
+    progress_file: str | None = None  # where to note "pages_done total" as the document is read
     start_method: str = "fork"
 
 
@@ -45,26 +52,17 @@ class Outcome:
     document_json: str | None = field(default=None, repr=False)
 
 
-def count_pages(path: Path) -> int | None:
-    """Pages of a PDF (pdfium: cheap, before pdfminer reads anything) or form-feed pages of a text.
+def _page_writer(progress_file: str | None):  # noqa: ANN202 - an on_page callback or None
+    """``on_page`` that notes "done total" in ``progress_file`` for the run's bar (None: none)."""
+    if progress_file is None:
+        return None
+    path = Path(progress_file)
 
-    None when unknown; a file pdfium cannot open is left to ``extract`` to name the reason.
-    """
-    with path.open("rb") as fh:
-        head = fh.read(1024)
-    if head.lstrip().startswith(b"%PDF"):
-        import pypdfium2
+    def write(done: int, total: int) -> None:
+        with suppress(OSError):  # progress is a nicety: never a reason to fail a document
+            path.write_text(f"{done} {total}", encoding="utf-8")
 
-        try:
-            pdf = pypdfium2.PdfDocument(str(path))
-        except Exception:
-            return None
-        try:
-            return len(pdf)
-        finally:
-            pdf.close()
-    data = path.read_bytes()
-    return data.count(b"\f") + 1 if b"\f" in data else None
+    return write
 
 
 def _peak_rss_mb() -> float:
@@ -78,9 +76,11 @@ def _status(doc_findings: Counter[str]) -> str:
 
 
 def process_document(task: Task) -> Outcome:
-    """Page limit, then ``extract``; every failure becomes an entry, never an exception."""
+    """``extract`` with the page and size limits (the time limit is ``run_document``'s kill); every
+    failure becomes an entry, never an exception."""
     start = time.perf_counter()
     path = Path(task.path)
+    configure_logging(task.log_level)  # a fresh worker process logs as the command asked
 
     def done(**fields: Any) -> dict[str, Any]:
         return {
@@ -90,15 +90,20 @@ def process_document(task: Task) -> Outcome:
         }
 
     try:
-        pages = count_pages(path)
-        if task.max_pages is not None and pages is not None and pages > task.max_pages:
-            reason = f"too many pages ({pages} > limit {task.max_pages})"
-            return Outcome(done(status="skipped", reason=reason, pages=pages))
-        doc = extract(path, doc_id=task.doc_id, llm=client_from_settings(task.llm))
+        doc = extract(
+            path,
+            doc_id=task.doc_id,
+            llm=client_from_settings(task.llm),
+            max_pages=task.max_pages,
+            max_bytes=task.max_bytes,
+            timeout_s=None,  # run_document kills the child at the limit: harder than a timer
+            on_page=_page_writer(task.progress_file),
+        )
+    except LimitExceeded as exc:  # over a limit: skipped, not a broken file
+        extra = {"pages": exc.value} if exc.limit == "pages" else {}
+        return Outcome(done(status="skipped", reason=exc.reason, **extra))
     except ExtractionError as exc:
-        # ingest's own page limit (MAX_PAGES) is a skip like ours, not a broken file
-        status = "skipped" if exc.reason.startswith("too many pages") else "failed"
-        return Outcome(done(status=status, reason=exc.reason))
+        return Outcome(done(status="failed", reason=exc.reason))
     except Exception as exc:  # a bug on one file must not stop the run
         return Outcome(done(status="failed", reason=f"internal error: {type(exc).__name__}: {exc}"))
     severities = Counter(f.severity for f in doc.findings)
@@ -183,7 +188,7 @@ def run_document(task: Task) -> Outcome:
     seconds = round(time.perf_counter() - start, 3)
     if timed_out:
         return Outcome(
-            {"status": "skipped", "reason": f"timeout (> {task.timeout_s:g} s)", "seconds": seconds}
+            {"status": "skipped", "reason": timeout_reason(task.timeout_s or 0), "seconds": seconds}
         )
     return Outcome(
         {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -24,10 +25,10 @@ from extractor.errors import ExtractionError
 from extractor.ingest.page_objects import PageObjects, dedupe_chars
 from extractor.ingest.pdfium_page import read_page
 from extractor.labels import clean_cell
+from extractor.limits import MAX_PAGES, check_pages
 from schemas import Provenance, SourceDocument, SourceLine
 from schemas.source import Word
 
-MAX_PAGES = 400
 # Share of the smaller height two lines must overlap to be one line (pdfminer's LAParams.line_overlap).
 LINE_OVERLAP = 0.5
 _AMOUNT_LINE = re.compile(r"^-?[\d,]+\.\d+$")
@@ -39,21 +40,27 @@ _PDFIUM_PASSWORD, _PDFIUM_SECURITY = 4, 5
 _PDFIUM_LOCK = threading.Lock()
 
 
-def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") -> SourceDocument:
+def read_pdf(
+    path: Path,
+    max_pages: int | None = MAX_PAGES,
+    on_page: Callable[[int, int], None] | None = None,
+    reader: Reader = "pdfium",
+) -> SourceDocument:
     """Read every page: ruled tables become grid rows, other text becomes lines in order.
 
     ``reader`` "pdfium" (the default) reads pages natively and hands the rare page it cannot
     give faithfully to pdfplumber; "pdfplumber" reads every page with pdfplumber (the
     reference the pdfium reader is tested against). Doubled "fake bold" glyphs (the same
     character drawn twice at a small offset) are removed before anything else reads a page.
+    ``on_page(done, total)`` is called after each page (progress, and the time limit's check
+    between pages).
     """
     name = str(path)
     doc = _open_pdfium(name, path) if reader == "pdfium" else None
     plumber = None if doc is not None else _open_plumber(name, path)
     try:
         count = len(doc) if doc is not None else _plumber_count(name, plumber)
-        if count > max_pages:
-            raise ExtractionError(name, f"too many pages ({count} > limit {max_pages})")
+        check_pages(name, count, max_pages)
         lines: list[SourceLine] = []
         warnings: list[str] = []
         readers: list[str] = []
@@ -77,6 +84,8 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") 
             if n_chars == 0:
                 warnings.append(f"page {number}: no text layer (image-only page)")
             lines.extend(page_lines)
+            if on_page is not None:
+                on_page(number, count)
         if chars_total == 0:
             raise ExtractionError(name, "no text layer (image-only or scanned PDF; OCR it first)")
         return SourceDocument(
@@ -87,7 +96,7 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES, reader: Reader = "pdfium") 
             with _PDFIUM_LOCK:
                 doc.close()
         if plumber is not None:
-            plumber.close()
+            _close_quietly(plumber)
 
 
 def _pdfium_page(doc: pdfium.PdfDocument, number: int, doctop: float) -> PageObjects | None:
@@ -139,7 +148,6 @@ def _plumber_count(name: str, pdf: pdfplumber.PDF) -> int:
     try:
         return len(pdf.pages)
     except Exception as exc:
-        pdf.close()
         raise ExtractionError(name, f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
 
 
@@ -165,6 +173,16 @@ def _plumber_page(page, number: int) -> PageObjects:
         )
     finally:
         page.close()
+
+
+def _close_quietly(pdf: pdfplumber.PDF) -> None:
+    """Close, never raising: pdfplumber's ``close()`` walks the page tree again, and on a damaged
+    file that would replace the one-line error being raised."""
+    try:
+        pdf.close()
+    except Exception:
+        if not pdf.stream_is_external:
+            pdf.stream.close()
 
 
 def _invisible_fill(obj: dict) -> bool:

@@ -9,17 +9,19 @@ from typing import NamedTuple
 from extractor.errors import ExtractionError
 from extractor.ingest.html_table import parse_html_table
 from extractor.labels import clean_cell, strip_markup
+from extractor.limits import check_pages
 from schemas import Provenance, SourceDocument, SourceLine
 
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _BULLET = re.compile(r"^\s*[-*+]\s+")
 
 
-def read_text(path: Path) -> SourceDocument:
+def read_text(path: Path, max_pages: int | None = None) -> SourceDocument:
     """Split a text rendering into lines, keeping 1-based line numbers and char offsets.
 
     Tab-separated lines, markdown pipe-table rows and the rows of HTML ``<table>`` blocks become
-    table rows (``cells``); form feeds (as ``pdftotext`` writes them) advance the page number.
+    table rows (``cells``); form feeds (as ``pdftotext`` writes them) advance the page number, and
+    a text with more such pages than ``max_pages`` raises ``LimitExceeded``.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -27,6 +29,8 @@ def read_text(path: Path) -> SourceDocument:
         raise ExtractionError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if not text.strip():
         raise ExtractionError(str(path), "no text (file is blank)")
+    if "\f" in text:
+        check_pages(str(path), text.count("\f") + 1, max_pages)
     lines: list[SourceLine] = []
     warnings: list[str] = []
     pieces = _pieces(text)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from extractor.llm.cache import ResponseCache, cache_key
 from extractor.llm.config import LlmSettings
 from extractor.llm.prompts import load_prompt
+from extractor.log import demote_noisy_loggers
 from schemas import LlmUsage
 
 T = TypeVar("T", bound=BaseModel)
@@ -39,6 +40,7 @@ class LlmClient:
         self._http_client = http_client
         self._client = None
         self._requests = 0  # HTTP requests sent, counted by an event hook (retries included)
+        demote_noisy_loggers()  # instructor logs each failed attempt; the document's summary says it once
 
     def _instructor(self):  # noqa: ANN202 - instructor's client type is internal
         if self._client is None:

@@ -13,7 +13,8 @@ printed stay None.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, join_code
@@ -430,13 +431,13 @@ def _sections(text: str) -> list[tuple[int, ChangeSection | None]]:
     return out
 
 
-def _section_at(sections: list[tuple[int, ChangeSection | None]], offset: int) -> ChangeSection | None:
-    current = None
-    for start, section in sections:
-        if start > offset:
-            break
-        current = section
-    return current
+def _section_at(
+    sections: list[tuple[int, ChangeSection | None]], starts: list[int], offset: int
+) -> ChangeSection | None:
+    """The section at ``offset``: that of the last heading at or before it (``starts``: the
+    sections' offsets, ascending)."""
+    at = bisect_right(starts, offset)
+    return sections[at - 1][1] if at else None
 
 
 def _classify(subject: str, context: ChangeSection | None) -> tuple[ChangeSection, SubjectKind]:
@@ -499,65 +500,99 @@ def _functional_rows(tables: list[Table]) -> list:
     return rows
 
 
-def _code_by_labels(parts: list[re.Match[str]], tables: list[Table]) -> str | None:
+@dataclass
+class TableRows:
+    """The tables' rows a change statement is matched against, indexed once per document: each
+    statement then looks its code and rows up instead of re-normalising every row's label (which
+    made a long document quadratic)."""
+
+    tables: list[Table]
+    # (code width, normalised label, code prefix or None) → the first functional row's code
+    first_code: dict[tuple[int, str, str | None], str] = field(default_factory=dict)
+    # code → [(table kind, refs of that table's rows with the code)], in table order
+    by_code: dict[str, list[tuple[TableKind, list[str]]]] = field(default_factory=dict)
+    # per non-empty 三公 table: (normalised label, row ref) of each row
+    three_public: list[list[tuple[str, str]]] = field(default_factory=list)
+    _refs: dict[str, list[str]] = field(default_factory=dict)
+    _three_refs: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r in _functional_rows(self.tables):
+            name, width = _norm_label(r.label), len(r.code)
+            for prefix in (None, *(r.code[:k] for k in (3, 5, 7) if k <= width)):
+                self.first_code.setdefault((width, name, prefix), r.code)
+        for t in self.tables:
+            if t.empty:
+                continue
+            if t.kind in (TableKind.general_public_expenditure, TableKind.expenditure_summary):
+                hits: dict[str, list[str]] = {}
+                for r in t.rows:
+                    if r.code and not r.project:
+                        hits.setdefault(r.code, []).append(row_ref(r))
+                for code, refs in hits.items():
+                    self.by_code.setdefault(code, []).append((t.kind, refs))
+            elif t.kind == TableKind.three_public:
+                self.three_public.append([(_norm_label(r.label), row_ref(r)) for r in t.rows])
+
+    def code_refs(self, code: str) -> list[str]:
+        """Refs of the rows with ``code`` in the tables of the first kind that has one (一般公共预算
+        支出表 or 支出总表, whichever comes first), each once."""
+        if code not in self._refs:
+            hits = self.by_code.get(code, [])
+            refs: list[str] = []
+            seen: set[str] = set()
+            for kind, table_refs in hits:
+                if kind != hits[0][0]:
+                    continue
+                for h in table_refs:
+                    if h not in seen:
+                        seen.add(h)
+                        refs.append(h)
+            self._refs[code] = refs
+        return list(self._refs[code])
+
+    def three_public_refs(self, subject: str) -> list[str]:
+        """Rows of a national-form 三公 table whose label names the same item."""
+        s = _norm_label(subject)
+        if s not in self._three_refs:
+            out: list[str] = []
+            for rows in self.three_public:
+                exact = [ref for label, ref in rows if label == s]
+                near = [ref for label, ref in rows if len(label) >= 4 and label in s]
+                out += exact or near
+            self._three_refs[s] = out
+        return list(self._three_refs[s])
+
+
+def _code_by_labels(parts: list[re.Match[str]], index: TableRows) -> str | None:
     """The code of "卫生健康支出（类）…（项）", resolved level by level against the labels of the
     tables' functional rows (a 类 also by its national name)."""
-    rows = _functional_rows(tables)
     code: str | None = None
     for p in parts:
         name = _norm_label(p["name"])
         width = {"类": 3, "款": 5, "项": 7}[p["level"]]
-        candidates = [
-            r.code
-            for r in rows
-            if r.code
-            and len(r.code) == width
-            and _norm_label(r.label) == name
-            and (code is None or r.code.startswith(code))
-        ]
-        if p["level"] == "类" and not candidates and name in FUNCTIONAL_CLASSES:
-            candidates = [FUNCTIONAL_CLASSES[name]]
-        if not candidates:
+        candidate = index.first_code.get((width, name, code))
+        if p["level"] == "类" and candidate is None and name in FUNCTIONAL_CLASSES:
+            candidate = FUNCTIONAL_CLASSES[name]
+        if candidate is None:
             return None
-        code = candidates[0]
+        code = candidate
     return code
 
 
-def resolve_functional(subject: str, tables: list[Table]) -> tuple[str | None, list[str]]:
+def resolve_functional(subject: str, tables: list[Table] | TableRows) -> tuple[str | None, list[str]]:
     """The functional code of "公共安全支出（204类）司法（06款）…（01项）" (printed digits) or of
     "卫生健康支出（类）…（项）" (resolved level by level against the tables' rows by label), and
     the matching row references."""
+    index = tables if isinstance(tables, TableRows) else TableRows(tables)
     parts = list(_FUNCTIONAL_PART.finditer(subject))
     if not parts:
         return None, []
     printed = [p["code"] for p in parts]
-    code = join_code(printed) if all(printed) else _code_by_labels(parts, tables)
+    code = join_code(printed) if all(printed) else _code_by_labels(parts, index)
     if code is None:
         return None, []
-    refs: list[str] = []
-    first_kind = None
-    for t in tables:
-        if t.kind in (TableKind.general_public_expenditure, TableKind.expenditure_summary) and not t.empty:
-            if first_kind is not None and t.kind != first_kind:
-                continue
-            hits = [row_ref(r) for r in t.rows if r.code == code and not r.project]
-            if hits:
-                first_kind = t.kind
-                refs += [h for h in hits if h not in refs]
-    return code, refs
-
-
-def _three_public_rows(subject: str, tables: list[Table]) -> list[str]:
-    """Rows of a national-form 三公 table whose label names the same item."""
-    s = _norm_label(subject)
-    out = []
-    for t in tables:
-        if t.kind != TableKind.three_public or t.empty:
-            continue
-        exact = [r for r in t.rows if _norm_label(r.label) == s]
-        near = [r for r in t.rows if len(_norm_label(r.label)) >= 4 and _norm_label(r.label) in s]
-        out += [row_ref(r) for r in exact or near]
-    return out
+    return code, index.code_refs(code)
 
 
 # --- reasons ----------------------------------------------------------------------------------
@@ -586,7 +621,10 @@ def _reason_end(text: NarrativeText, start: int, limit: int) -> int:
             return limit
         if _starts_paragraph(s, nl + 1):
             return nl
-        prev = s[:nl].rstrip()[-1:]
+        j = nl - 1  # the last non-blank character before the line end (no copy of the text)
+        while j >= 0 and s[j].isspace():
+            j -= 1
+        prev = s[j] if j >= 0 else ""
         if prev in _SENTENCE_END and not (nl > 0 and _full_line(text, nl - 1)):
             return nl
         i = nl + 1
@@ -615,7 +653,7 @@ def _trim_reason(s: str, a: int, b: int) -> tuple[int, int]:
 
 def _statement(
     text: NarrativeText,
-    tables: list[Table],
+    index: TableRows,
     section: ChangeSection,
     kind: SubjectKind,
     subject: str,
@@ -629,9 +667,9 @@ def _statement(
     growth: Decimal | None = None,
     previous: Decimal | None = None,
 ) -> ChangeStatement:
-    code, refs = resolve_functional(subject, tables) if kind == "functional_item" else (None, [])
+    code, refs = resolve_functional(subject, index) if kind == "functional_item" else (None, [])
     if kind in ("three_public_total", "three_public_item"):
-        refs = _three_public_rows(subject, tables)
+        refs = index.three_public_refs(subject)
     unit = unit or "万元"
     values = {
         "code": code,
@@ -663,17 +701,20 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
     """Every statement in ``text`` that explains an amount against last year (or states that
     an item is not arranged), with its reasons, in document order."""
     s = text.text
+    index = TableRows(tables)
     sections = _sections(s)
+    section_starts = [st for st, _ in sections]
     anchors = _find_anchors(s, doc_kind)
     found: list[tuple[int, ChangeStatement, int]] = []  # (start, statement, where its reason may start)
     last_full: tuple[int, ComparisonBase | None] | None = None
     starts: list[int] = []
     for a in anchors:
-        context = _section_at(sections, a.start)
+        at = bisect_right(section_starts, a.start)  # sections from here on start after the anchor
+        context = sections[at - 1][1] if at else None
         if a.subject_after:
             head = _Head(start=a.start, subject=_clean_subject(s[a.subject_after[0] : a.subject_after[1]]))
         else:
-            floor = max((st for st, _ in sections if st <= a.start), default=0)
+            floor = section_starts[at - 1] if at else 0
             head = _find_head(s, a.start, floor)
         if not _plausible_subject(head.subject):
             continue
@@ -711,7 +752,7 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         # stays None: the template prints no difference, and the schema's delta is a printed change.
         stmt = _statement(
             text,
-            tables,
+            index,
             section,
             kind,
             subject,
@@ -727,18 +768,21 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         )
         found.append((start, stmt, a.end))
         starts.append(start)
+    # A later "<subject>未安排" replaces an earlier one of the same subject.
+    not_arranged: dict[str, tuple[int, ChangeStatement, int]] = {}
     for m in list(_NOT_ARRANGED.finditer(s)) + list(_CARRYOVER_NONE.finditer(s)):
         subject = _clean_subject(m["subj"])
         if not subject or re.search(r"购置|设备|车辆", subject):
             continue
-        section, kind = _classify(subject, _section_at(sections, m.start()))
-        stmt = _statement(text, tables, section, kind, subject, (m.start(), m.end()), "not_arranged")
-        found = [f for f in found if not (f[1].status == "not_arranged" and f[1].subject == subject)]
-        found.append((m.start(), stmt, m.end()))
+        section, kind = _classify(subject, _section_at(sections, section_starts, m.start()))
+        stmt = _statement(text, index, section, kind, subject, (m.start(), m.end()), "not_arranged")
+        not_arranged.pop(subject, None)
+        not_arranged[subject] = (m.start(), stmt, m.end())
         starts.append(m.start())
+    found += not_arranged.values()
     found.sort(key=lambda f: f[0])
-    starts = sorted(set(starts) | {st for st, _ in sections})
-    standalone = list(_STANDALONE.finditer(s))
+    starts = sorted(set(starts) | set(section_starts))
+    standalone = _Standalone(list(_STANDALONE.finditer(s)))
     placed: list[tuple[int, ChangeStatement]] = []
     for start, stmt, anchor_end in found:
         if stmt.status != "not_arranged":
@@ -748,23 +792,41 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
     return [stmt for _, stmt in placed]
 
 
+class _Standalone:
+    """The "X增加的主要原因是R" matches (from one ``finditer``: ordered, never overlapping), with
+    their starts for bisecting."""
+
+    def __init__(self, matches: list[re.Match[str]]) -> None:
+        self.matches = matches
+        self.starts = [m.start() for m in matches]
+
+    def overlaps(self, a: int, b: int) -> bool:
+        """Does a match hold ``a`` (start ≤ a < end) or ``b`` (start < b ≤ end)?"""
+        i = bisect_right(self.starts, a) - 1  # the last match starting at or before a
+        j = bisect_left(self.starts, b) - 1  # the last match starting before b
+        return (i >= 0 and a < self.matches[i].end()) or (j >= 0 and b <= self.matches[j].end())
+
+    def next_start(self, pos: int, default: int) -> int:
+        i = bisect_right(self.starts, pos)
+        return min(self.starts[i], default) if i < len(self.starts) else default
+
+
 def _attach_reason(
     text: NarrativeText,
     stmt: ChangeStatement,
     start: int,
     pos: int,
     starts: list[int],
-    standalone: list[re.Match[str]],
+    standalone: _Standalone,
 ) -> None:
     """Read "主要原因是…" right after the comparison, up to the next statement or item."""
     s = text.text
     m = _REASON_INTRO.match(s, pos)
-    if m is None or any(
-        sm.start() <= m.start() < sm.end() or sm.start() < m.end() <= sm.end() for sm in standalone
-    ):
+    if m is None or standalone.overlaps(m.start(), m.end()):
         return
-    limit = min([st for st in starts if st > pos] + [len(s)])
-    limit = min([sm.start() for sm in standalone if sm.start() > pos] + [limit])
+    i = bisect_right(starts, pos)  # ``starts`` is sorted: the first start after pos
+    limit = starts[i] if i < len(starts) else len(s)
+    limit = standalone.next_start(pos, limit)
     a, b = _trim_reason(s, m.end(), _reason_end(text, m.end(), limit))
     if b <= a:
         return
@@ -783,32 +845,44 @@ def _set_reason(text: NarrativeText, stmt: ChangeStatement, a: int, b: int, star
         stmt.statement_text = text.text[start:b].replace("\n", "")
 
 
-def _stem_matches(what: str, subject: str) -> bool:
-    """Does "财政拨款收入支出" (what the standalone reason explains) name ``subject``?"""
+def _subject_stem(subject: str) -> str:
+    """``subject`` as a standalone reason names it: no spaces, no trailing 预算/决算."""
+    return re.sub(r"(预算|决算)$", "", re.sub(r"\s+", "", subject))
+
+
+def _stem_names(what: str) -> set[str]:
+    """The subject stems "财政拨款收入支出" (what a standalone reason explains) names: itself, its
+    收入 and 支出 halves, each also with 总计."""
     w = re.sub(r"\s+", "", what)
-    subj = re.sub(r"(预算|决算)$", "", re.sub(r"\s+", "", subject))
     names = {w}
     m = re.match(r"^(?P<head>.+?)收入(和|及|、)?支出(总计)?$", w)
     if m:
         names |= {f"{m['head']}收入", f"{m['head']}支出"}
-    return any(subj == n or subj == f"{n}总计" for n in names)
+    return names | {f"{n}总计" for n in names}
 
 
 def _attach_standalone(
-    text: NarrativeText, placed: list[tuple[int, ChangeStatement]], standalone: list[re.Match[str]]
+    text: NarrativeText, placed: list[tuple[int, ChangeStatement]], standalone: _Standalone
 ) -> None:
     """Give "X增加的主要原因是R" to the earlier statements it names that have no reason yet."""
     s = text.text
-    for m in standalone:
+    # The changed statements still without a reason, by subject stem, in document order: each
+    # reason takes those before it, so every list is consumed from its front.
+    waiting: dict[str, list[tuple[int, ChangeStatement]]] = {}
+    for start, stmt in placed:
+        if stmt.reason_text is None and stmt.status == "changed":
+            waiting.setdefault(_subject_stem(stmt.subject), []).append((start, stmt))
+    taken = dict.fromkeys(waiting, 0)
+    for m in standalone.matches:
         end = s.find("\n", m.end())
         a, b = _trim_reason(s, m.end(), len(s) if end < 0 else end)
         if b <= a:
             continue
-        for start, stmt in placed:
-            if (
-                start < m.start()
-                and stmt.reason_text is None
-                and stmt.status == "changed"
-                and _stem_matches(m["what"], stmt.subject)
-            ):
-                _set_reason(text, stmt, a, b, None)
+        for name in _stem_names(m["what"]):
+            queue = waiting.get(name, [])
+            k = taken.get(name, 0)
+            while k < len(queue) and queue[k][0] < m.start():
+                _set_reason(text, queue[k][1], a, b, None)
+                k += 1
+            if queue:
+                taken[name] = k

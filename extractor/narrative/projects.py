@@ -326,7 +326,10 @@ def normalise_name(name: str) -> str:
 
 def _similarity(a: str, b: str) -> float:
     """1 for equal names, the length ratio when one contains the other (≥ 4 characters)."""
-    a, b = normalise_name(a), normalise_name(b)
+    return _normalised_similarity(normalise_name(a), normalise_name(b))
+
+
+def _normalised_similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     if a == b:
@@ -335,16 +338,65 @@ def _similarity(a: str, b: str) -> float:
     return len(short) / len(long_) if len(short) >= 4 and short in long_ else 0.0
 
 
+_GRAM = 4  # the shortest name that may match inside another (``_similarity``)
+
+
+def _related(names: list[str], candidates: list[str]) -> dict[str, dict[str, float]]:
+    """Distinct normalised name → {distinct normalised candidate: similarity > 0}. A candidate
+    holding a name (or held by it) shares its first 4 characters with it, so candidates are looked
+    up by 4-character pieces instead of scoring every pair."""
+    by_text = set(candidates)
+    by_head: dict[str, set[str]] = {}  # first 4 characters → candidates starting a match there
+    by_gram: dict[str, set[str]] = {}  # every 4 characters → candidates holding them
+    for c in by_text:
+        if len(c) >= _GRAM:
+            by_head.setdefault(c[:_GRAM], set()).add(c)
+            for k in range(len(c) - _GRAM + 1):
+                by_gram.setdefault(c[k : k + _GRAM], set()).add(c)
+    out: dict[str, dict[str, float]] = {}
+    for n in set(names):
+        if not n:
+            continue
+        near: set[str] = {n} & by_text
+        if len(n) >= _GRAM:
+            near |= by_gram.get(n[:_GRAM], set())  # candidates that may hold n
+            for k in range(len(n) - _GRAM + 1):  # candidates n may hold
+                near |= by_head.get(n[k : k + _GRAM], set())
+        scores = {c: score for c in near if (score := _normalised_similarity(n, c)) > 0}
+        if scores:
+            out[n] = scores
+    return out
+
+
 def _assign(names: list[str], candidates: list[str]) -> dict[int, int]:
-    """One-to-one name → candidate matching, best similarity first."""
-    scored = sorted(
-        ((_similarity(n, c), i, j) for i, n in enumerate(names) for j, c in enumerate(candidates)),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
+    """One-to-one name → candidate matching, best similarity first (ties: earlier name, then
+    earlier candidate), as if every pair were scored and taken greedily in that order."""
+    norm_names = [normalise_name(n) for n in names]
+    norm_cands = [normalise_name(c) for c in candidates]
+    related = _related(norm_names, norm_cands)
+    positions: dict[str, list[int]] = {}  # candidate text → its indices, ascending
+    for j, c in enumerate(norm_cands):
+        positions.setdefault(c, []).append(j)
+    # Each text's indices are taken from the front (the greedy order takes the earliest free one).
+    next_free = dict.fromkeys(positions, 0)
+    by_score: dict[float, list[int]] = {}  # similarity → the names with a candidate that close
+    for i, n in enumerate(norm_names):
+        for score in set(related.get(n, {}).values()):
+            by_score.setdefault(score, []).append(i)
     out: dict[int, int] = {}
-    for score, i, j in scored:
-        if score > 0 and i not in out and j not in out.values():
-            out[i] = j
+    for score in sorted(by_score, reverse=True):
+        for i in by_score[score]:
+            if i in out:
+                continue
+            texts = [
+                c
+                for c, v in related[norm_names[i]].items()
+                if v == score and next_free[c] < len(positions[c])
+            ]
+            if texts:
+                best = min(texts, key=lambda c: positions[c][next_free[c]])
+                out[i] = positions[best][next_free[best]]
+                next_free[best] += 1
     return out
 
 

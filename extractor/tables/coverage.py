@@ -63,8 +63,11 @@ def measure(
     by_page: dict[int | None, list[tuple]] = {}
     for key in pools.keys() | codes.keys():
         by_page.setdefault(key[1], []).append(key)
+    # Sorted once per page, not once per line: a text without form feeds is one "page".
+    for keys in by_page.values():
+        keys.sort(key=repr)
     for ln in scope:
-        places = _places_for(ln.provenance, source.format, sorted(by_page.get(ln.provenance.page, []), key=repr))
+        places = _places_for(ln.provenance, source.format, by_page.get(ln.provenance.page, []))
         row_codes = [c for p in places for c in codes.get(p, [])]
         found = printed_numbers(ln, row_codes)
         if not found:

@@ -221,6 +221,8 @@ def _realign(fields: dict[str, str], cells: list[str], columns: dict[int, str]) 
     if fields.get("level3") or len(filled) < 4:
         return
     names = [columns[i] for i in sorted(columns)]
+    if len(filled) > len(names):  # more cells than headers: not a row shifted left
+        return
     tail = names[-len(filled) :]
     if "level3" in tail:
         fields.clear()
