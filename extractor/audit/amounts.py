@@ -10,6 +10,7 @@ The narrative checks already report a printed growth % that the amounts contradi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from decimal import Decimal
 
 from extractor.audit.context import AuditContext, pos
@@ -117,11 +118,32 @@ def _table_values(tables: list[Table], column: str) -> list[Decimal]:
 _SUMMARY_ROWS = {"基本支出": "total", "人员经费": "personnel", "公用经费": "public_use"}
 
 
+class _Values:
+    """``_table_values`` of each column, computed once per document and sorted, so that whether
+    a stated amount matches one is a bisection, not a scan (documents with many tables)."""
+
+    def __init__(self, tables: list[Table]) -> None:
+        self._tables = tables
+        self._sorted: dict[str, list[Decimal]] = {}
+
+    def of(self, column: str) -> list[Decimal]:
+        if column not in self._sorted:
+            self._sorted[column] = sorted(_table_values(self._tables, column))
+        return self._sorted[column]
+
+    def near(self, column: str, amount: Decimal, tolerance: Decimal) -> bool:
+        """Whether some value of ``column`` is within ``tolerance`` of ``amount``."""
+        values = self.of(column)
+        i = bisect_left(values, amount - tolerance)
+        return i < len(values) and values[i] <= amount + tolerance
+
+
 def check_summary_basic(ctx: AuditContext) -> list[AuditCheck]:
     """A summary table's 基本支出 / 人员经费 / 公用经费 row (the 支出用途 half of a 收支预算总表) equal to
     the 经济分类 table's 合计 (or another table's 基本支出 合计: the summary may count all funds)."""
     tables = ctx.doc.tables
     summaries = (TableKind.budget_summary, TableKind.fiscal_summary, TableKind.expenditure_summary)
+    known = _Values(tables)
     out = []
     for t in tables:
         if t.kind not in summaries or t.empty:
@@ -130,11 +152,11 @@ def check_summary_basic(ctx: AuditContext) -> list[AuditCheck]:
             column = _SUMMARY_ROWS.get(row.label.strip())
             if column is None or row.section == "income":
                 continue
-            values = _table_values(tables, column)
+            values = known.of(column)
             stated = next((c for c in row.cells if c.column_id in ("amount", "total") and c.value_wan is not None), None)
             if not values or stated is None:
                 continue
-            if any(abs(stated.value_wan - v) <= Decimal("0.005") for v in values):
+            if known.near(column, stated.value_wan, Decimal("0.005")):
                 continue
             out.append(
                 AuditCheck(
@@ -157,12 +179,13 @@ def check_basic_expenditure(ctx: AuditContext) -> list[AuditCheck]:
     tables = ctx.doc.tables
     if not any(t.kind in (TableKind.basic_expenditure, TableKind.fiscal_basic_expenditure) and not t.empty for t in tables):
         return []
+    known = _Values(tables)
     out = []
     for text, start, _ in ctx.paragraphs():
         if "经费" not in text and "基本支出" not in text:
             continue
         for column, pattern in _STATED.items():
-            values = _table_values(tables, column)
+            values = known.of(column)
             if not values:
                 continue
             for m in pattern.finditer(text):
@@ -171,7 +194,7 @@ def check_basic_expenditure(ctx: AuditContext) -> list[AuditCheck]:
                 if stated is None or wan is None:
                     continue
                 slack = to_wan(_half_ulp(stated), m[2]) or Decimal(0)  # type: ignore[arg-type]
-                if any(abs(wan - v) <= slack + Decimal("0.005") for v in values):
+                if known.near(column, wan, slack + Decimal("0.005")):
                     continue
                 out.append(
                     AuditCheck(
