@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from pdfplumber.table import TableFinder, TableSettings
-from pdfplumber.utils import extract_text, extract_words
+from pdfplumber.utils import curve_to_edges, extract_text, extract_words, line_to_edge, rect_to_edges
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 Obj = dict[str, Any]
@@ -90,6 +90,15 @@ def cell_text(chars: list[Obj]) -> str:
         ):
             return "".join(c["text"] for c in ordered)
     return extract_text(chars)
+
+
+def edges_of(lines: list[Obj], rects: list[Obj], curves: list[Obj]) -> list[Obj]:
+    """A page's edges as pdfplumber's ``page.edges`` orders them: lines, rectangles', curves'."""
+    return (
+        [line_to_edge(o) for o in lines]
+        + [e for o in rects for e in rect_to_edges(o)]
+        + [e for o in curves for e in curve_to_edges(o)]
+    )
 
 
 def _mid_in(char: Obj, bbox: tuple) -> bool:

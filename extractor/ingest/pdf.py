@@ -18,11 +18,11 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
-from pdfplumber.utils import chars_to_textmap, cluster_objects, curve_to_edges, line_to_edge, rect_to_edges
+from pdfplumber.utils import chars_to_textmap, cluster_objects
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
-from extractor.ingest.page_objects import PageObjects, dedupe_chars
+from extractor.ingest.page_objects import PageObjects, dedupe_chars, edges_of
 from extractor.ingest.pdfium_page import read_page
 from extractor.labels import clean_cell
 from extractor.limits import MAX_PAGES, check_pages
@@ -157,17 +157,12 @@ def _plumber_page(page, number: int) -> PageObjects:
         rects = page.rects
         if any(map(_invisible_fill, rects)):
             rects = [r for r in rects if not _invisible_fill(r)]
-        edges = (
-            [line_to_edge(o) for o in page.lines]
-            + [e for r in rects for e in rect_to_edges(r)]
-            + [e for c in page.curves for e in curve_to_edges(c)]
-        )
         return PageObjects(
             number=number,
             width=page.width,
             height=page.height,
             chars=page.chars,
-            edges=edges,
+            edges=edges_of(page.lines, rects, page.curves),
             bbox=page.bbox,
             reader="pdfplumber",
         )

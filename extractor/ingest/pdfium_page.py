@@ -12,7 +12,7 @@ does, so both readers lay a page out alike:
   character at its origin, as pdfminer reports it, so words split where they split there.
   pdfium's own guessed spaces are ignored: pdfminer has no such thing;
 - paths become lines, rectangles or curves by pdfminer's rules (``converter.paint_path``), and
-  then edges by pdfplumber's; filled white rectangles (backgrounds) carry no edges.
+  then edges by pdfplumber's own functions; filled white rectangles (backgrounds) carry no edges.
 
 ``read_page`` returns None for a page it cannot give faithfully, and the caller reads that page
 with pdfplumber: a crop box that is not the media box (or a media box not at the origin), and a
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from extractor.ingest.page_objects import Obj, PageObjects
+from extractor.ingest.page_objects import Obj, PageObjects, edges_of
 
 # Coordinates are rounded to 1/1000 pt: pdfium works in float32, pdfminer in float64 from the
 # same decimal numbers; at this precision both give the same values.
@@ -311,12 +311,7 @@ def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
     for path, ctm in paths:
         for kind, obj in _shapes(path, ctm, height, doctop):
             {"line": lines, "rect": rects, "curve": curves}[kind].append(obj)
-    # The order of pdfplumber's ``page.edges``: lines, then rectangles' edges, then curves'.
-    return (
-        [_line_edge(o) for o in lines]
-        + [e for o in rects for e in _rect_edges(o)]
-        + [e for o in curves for e in _curve_edges(o)]
-    )
+    return edges_of(lines, rects, curves)
 
 
 def _shapes(path, ctm: tuple, height: float, doctop: float):
@@ -361,12 +356,12 @@ def _shapes(path, ctm: tuple, height: float, doctop: float):
             points = points[:-2] + points[-1:]
         top_pts = [(_r(px), _r(height - py)) for px, py in points]
         if shape in ("mlh", "ml"):
-            yield "line", _obj("line", top_pts[:2], doctop)
+            yield "line", _obj("line", top_pts[:2], height, doctop)
         elif shape in ("mlllh", "mllll") and _is_rect(points):
             if not background:  # a white fill behind text: a reader sees no rule there
-                yield "rect", _obj("rect", [top_pts[0], top_pts[2]], doctop)
+                yield "rect", _obj("rect", [top_pts[0], top_pts[2]], height, doctop)
         else:
-            yield "curve", _obj("curve", top_pts, doctop)
+            yield "curve", _obj("curve", top_pts, height, doctop)
 
 
 def _is_rect(pts: list[tuple[float, float]]) -> bool:
@@ -385,7 +380,8 @@ def _white_fill(path) -> bool:
     return all(v.value / 255 >= _WHITE for v in (r, g, b))
 
 
-def _obj(kind: str, pts: list[tuple[float, float]], doctop: float) -> Obj:
+def _obj(kind: str, pts: list[tuple[float, float]], height: float, doctop: float) -> Obj:
+    """A line, rectangle or curve as pdfplumber's object dict (what its ``*_to_edges`` read)."""
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
     return {
@@ -394,84 +390,10 @@ def _obj(kind: str, pts: list[tuple[float, float]], doctop: float) -> Obj:
         "x1": x1,
         "top": top,
         "bottom": bottom,
+        "y0": _r(height - bottom),
+        "y1": _r(height - top),
         "doctop": _r(top + doctop),
         "width": _r(x1 - x0),
         "height": _r(bottom - top),
         "pts": pts,
     }
-
-
-def _line_edge(line: Obj) -> Obj:
-    return {**line, "object_type": "line", "orientation": "h" if line["top"] == line["bottom"] else "v"}
-
-
-def _rect_edges(rect: Obj) -> list[Obj]:
-    x0, x1, top, bottom, dt = rect["x0"], rect["x1"], rect["top"], rect["bottom"], rect["doctop"]
-    w, h = rect["width"], rect["height"]
-    base = {"object_type": "rect_edge"}
-    return [
-        {
-            **base,
-            "x0": x0,
-            "x1": x1,
-            "top": top,
-            "bottom": top,
-            "doctop": dt,
-            "width": w,
-            "height": 0,
-            "orientation": "h",
-        },
-        {
-            **base,
-            "x0": x0,
-            "x1": x1,
-            "top": bottom,
-            "bottom": bottom,
-            "doctop": _r(dt + h),
-            "width": w,
-            "height": 0,
-            "orientation": "h",
-        },
-        {
-            **base,
-            "x0": x0,
-            "x1": x0,
-            "top": top,
-            "bottom": bottom,
-            "doctop": dt,
-            "width": 0,
-            "height": h,
-            "orientation": "v",
-        },
-        {
-            **base,
-            "x0": x1,
-            "x1": x1,
-            "top": top,
-            "bottom": bottom,
-            "doctop": dt,
-            "width": 0,
-            "height": h,
-            "orientation": "v",
-        },
-    ]
-
-
-def _curve_edges(curve: Obj) -> list[Obj]:
-    out = []
-    offset = curve["doctop"] - curve["top"]
-    for (ax, ay), (bx, by) in zip(curve["pts"], curve["pts"][1:], strict=False):
-        out.append(
-            {
-                "object_type": "curve_edge",
-                "x0": min(ax, bx),
-                "x1": max(ax, bx),
-                "top": min(ay, by),
-                "doctop": _r(min(ay, by) + offset),
-                "bottom": max(ay, by),
-                "width": _r(abs(ax - bx)),
-                "height": _r(abs(ay - by)),
-                "orientation": "v" if ax == bx else ("h" if ay == by else None),
-            }
-        )
-    return out
