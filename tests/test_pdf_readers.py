@@ -13,12 +13,14 @@ import random
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 import pytest
 from pdfplumber.utils import dedupe_chars as plumber_dedupe
 from pdfplumber.utils import extract_text
 
 from extractor.ingest.page_objects import cell_text, dedupe_chars
 from extractor.ingest.pdf import read_pdf
+from extractor.ingest.pdfium_page import read_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -238,3 +240,69 @@ def test_threads_read_alike(tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda p: [line.text for line in read_pdf(p).lines], paths))
     assert together == alone
+
+
+def _word_style_pdf(path: Path, flags: int) -> Path:
+    """A page in a TrueType font named but not embedded, as Word writes Times New Roman: its
+    /Widths (all 500 here, unlike the real face, so a reader using its own metrics shows) and
+    a descriptor with the given /Flags. The first line sets character spacing (Tc 0.5) over
+    two strings; by the PDF spec (9.4.4) Tc follows every glyph, the last of a string too."""
+    content = (
+        b"BT /F1 12 Tf 0.5 Tc 72 100 Td (AB) Tj (CD) Tj ET\n"
+        b"BT /F1 12 Tf 0 Tc 72 60 Td (Total 12.50) Tj ET\n"
+    )
+    widths = " ".join(["500"] * 95)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 200] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"endstream",
+        b"<< /Type /Font /Subtype /TrueType /BaseFont /TimesNewRomanPSMT /FirstChar 32 /LastChar 126 "
+        b"/Widths [" + widths.encode() + b"] /Encoding /WinAnsiEncoding /FontDescriptor 6 0 R >>",
+        b"<< /Type /FontDescriptor /FontName /TimesNewRomanPSMT /Flags %d /FontBBox [-568 -216 2046 693] "
+        b"/ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 87 >>" % flags,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_unembedded_latin_font_with_widths_is_read_by_pdfium(tmp_path):
+    """Word leaves Times New Roman out of the file and writes its /Widths: pdfium places the
+    glyphs by them, so it reads the page, and character spacing follows the spec.
+
+    pdfminer adds Tc only between the glyphs of a string (pdfminer.six issue #1128), which
+    puts the next string Tc too far left; here the expected boxes are worked out by hand."""
+    pdf = _word_style_pdf(tmp_path / "word.pdf", flags=34)  # Nonsymbolic | Serif
+    doc = read_pdf(pdf)
+    assert doc.page_readers == ["pdfium"]
+    assert [line.text for line in doc.lines] == ["ABCD", "Total 12.50"]
+    with pdfium.PdfDocument(pdf) as source:
+        chars = read_page(source[0], 1, 0.0).chars
+    first = [c for c in chars if c["text"] in "ABCD" and c["top"] < 100]
+    # each glyph advances 500/1000 × 12 = 6 pt, and Tc 0.5 after every one of them
+    assert [(c["text"], c["x0"], c["x1"]) for c in first] == [
+        ("A", 72.0, 78.0),
+        ("B", 78.5, 84.5),
+        ("C", 85.0, 91.0),
+        ("D", 91.5, 97.5),
+    ]
+    # vertically from the descriptor's descent: 200 - (100 - 2.592 + 12) = 90.592
+    assert {(c["top"], c["bottom"]) for c in first} == {(90.592, 102.592)}
+
+
+def test_unembedded_symbolic_font_goes_to_pdfplumber(tmp_path):
+    """A font not embedded whose descriptor says Symbolic (as CJK fonts named but not embedded
+    are flagged) may lack glyphs in pdfium's substitute: pdfplumber reads that page."""
+    doc = read_pdf(_word_style_pdf(tmp_path / "symbolic.pdf", flags=4))
+    assert doc.page_readers == ["pdfplumber"]
+    assert [line.text for line in doc.lines] == ["ABCD", "Total 12.50"]

@@ -16,10 +16,15 @@ does, so both readers lay a page out alike:
 
 ``read_page`` returns None for a page it cannot give faithfully, and the caller reads that page
 with pdfplumber: a crop box that is not the media box (or a media box not at the origin), and a
-page with text in
-a font that is not embedded and is not one of the standard Latin faces pdfium carries — pdfium
-places characters by their glyphs, and without the font (a CJK font named but not embedded,
-common in iText output) it drops characters that have no glyph to draw.
+page with text in a font that is not embedded unless it is a Latin font that must carry its
+/Widths (``_latin_with_widths``; Word leaves Times New Roman out this way). Without the font
+pdfium draws a substitute: a CJK font named but not embedded (common in iText output) loses
+characters that have no glyph, and the standard 14 without /Widths move by the substitute's
+metrics.
+
+One known difference from pdfminer is pdfminer's: it adds character spacing (Tc) between the
+glyphs of a string but not after the last (pdfminer.six issue #1128), so text after a string
+shown with Tc ≠ 0 sits Tc too far left there; pdfium follows the spec (PDF 32000 9.4.4).
 """
 
 from __future__ import annotations
@@ -74,7 +79,8 @@ class _Font:
     name: str
     descent: float  # as a share of the font size (negative below the baseline)
     handle: object
-    safe: bool  # embedded: pdfium places its characters as the PDF says
+    safe: bool  # pdfium places its characters as the PDF says (see _read_font)
+    embedded: bool = True
 
 
 def _walk(page_handle) -> _Objects:
@@ -131,7 +137,23 @@ def _read_font(handle) -> _Font:
         buf = ctypes.create_string_buffer(n)
         raw.FPDFFont_GetBaseFontName(handle, buf, n)
         name = buf.value.decode("latin-1")  # PDF names are bytes; only compared and deduplicated
-    return _Font(name, descent.value / 1000.0, handle, bool(raw.FPDFFont_GetIsEmbedded(handle)))
+    embedded = bool(raw.FPDFFont_GetIsEmbedded(handle))
+    safe = embedded or _latin_with_widths(name, raw.FPDFFont_GetFlags(handle))
+    return _Font(name, descent.value / 1000.0, handle, safe, embedded)
+
+
+_NONSYMBOLIC, _SYMBOLIC = 1 << 5, 1 << 2  # font descriptor /Flags bits 6 and 3
+_STANDARD_14 = ("Times-", "Times,", "Helvetica", "Courier", "Symbol", "ZapfDingbats")
+
+
+def _latin_with_widths(name: str, flags: int) -> bool:
+    """A font that is not embedded, is standard Latin (its descriptor says Nonsymbolic) and is
+    not one of the standard 14: the PDF must then give its /Widths, which pdfium positions by,
+    as pdfminer does. The standard 14 may come without widths (pdfium's own metrics differ
+    from Adobe's by up to 0.15 pt), and a CJK font named but not embedded is Symbolic."""
+    if flags < 0 or not flags & _NONSYMBOLIC or flags & _SYMBOLIC:
+        return False
+    return not name.startswith(_STANDARD_14) and name not in ("Times", "Helvetica", "Courier")
 
 
 def _r(v: float) -> float:
