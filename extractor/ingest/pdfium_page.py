@@ -36,6 +36,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from extractor.ingest.page_objects import Obj, PageObjects, edges_of
+from extractor.ingest.pdfium_calls import address, plain
 
 # Coordinates are rounded to 1/1000 pt: pdfium works in float32, pdfminer in float64 from the
 # same decimal numbers; at this precision both give the same values.
@@ -46,11 +47,11 @@ _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 def read_page(page: pdfium.PdfPage, number: int, doctop: float) -> PageObjects | None:
     """The characters and edges of one page, or None when pdfplumber must read it instead."""
-    handle = page.raw
+    handle = address(page.raw)
     media, crop = page.get_mediabox(), page.get_cropbox()
     if media[:2] != (0, 0) or crop != media:
         return None
-    rotate = raw.FPDFPage_GetRotation(handle)  # quarter turns clockwise
+    rotate = plain("FPDFPage_GetRotation")(handle)  # quarter turns clockwise
     rot = _rotation(rotate, media)
     width, height = (media[3], media[2]) if rotate in (1, 3) else (media[2], media[3])
     objects = _walk(handle)
@@ -58,7 +59,7 @@ def read_page(page: pdfium.PdfPage, number: int, doctop: float) -> PageObjects |
         return None
     textpage = page.get_textpage()
     try:
-        chars = _chars(textpage.raw, (rot, height), doctop, objects.fonts)
+        chars = _chars(address(textpage.raw), (rot, height), doctop, objects.fonts)
     finally:
         textpage.close()
     chars += [_space(obj, _mul(ctm, rot), height, doctop, objects.fonts) for obj, ctm in objects.blank_texts]
@@ -83,62 +84,68 @@ class _Font:
     embedded: bool = True
 
 
-def _walk(page_handle) -> _Objects:
+def _walk(page_handle: int) -> _Objects:
     """Every path and text object of the page, Form XObjects included, with its matrix."""
     out = _Objects()
     m = raw.FS_MATRIX()
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    m_at = ctypes.addressof(m)
+    box = (ctypes.c_float * 4)()  # left, bottom, right, top
+    at = [ctypes.addressof(box) + 4 * i for i in range(4)]
+    kind_of, text_font = plain("FPDFPageObj_GetType"), plain("FPDFTextObj_GetFont")
+    bounds, matrix = plain("FPDFPageObj_GetBounds"), plain("FPDFPageObj_GetMatrix")
+    form_count, form_object = plain("FPDFFormObj_CountObjects"), plain("FPDFFormObj_GetObject")
 
     def walk(count, get, parent) -> None:
         for i in range(count):
             obj = get(i)
-            kind = raw.FPDFPageObj_GetType(obj)
+            kind = kind_of(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                font = _font_of(raw.FPDFTextObj_GetFont(obj), out.fonts)
+                font = _font_of(text_font(obj), out.fonts)
                 if not font.safe:
                     out.unsafe_font = True
                     return
-                raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-                if right.value - left.value < 0.01:  # pdfium's own test for "nothing drawn"
-                    raw.FPDFPageObj_GetMatrix(obj, m)
+                bounds(obj, *at)
+                if box[2] - box[0] < 0.01:  # pdfium's own test for "nothing drawn"
+                    matrix(obj, m_at)
                     out.blank_texts.append((obj, _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)))
                 continue
             if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
                 continue
-            raw.FPDFPageObj_GetMatrix(obj, m)
+            matrix(obj, m_at)
             ctm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 out.paths.append((obj, ctm))
             else:
-                walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j), ctm)
+                walk(form_count(obj), lambda j, o=obj: form_object(o, j), ctm)
             if out.unsafe_font:
                 return
 
-    walk(raw.FPDFPage_CountObjects(page_handle), lambda j: raw.FPDFPage_GetObject(page_handle, j), _IDENTITY)
+    get_object = plain("FPDFPage_GetObject")
+    walk(plain("FPDFPage_CountObjects")(page_handle), lambda j: get_object(page_handle, j), _IDENTITY)
     return out
 
 
-def _font_of(handle, fonts: dict) -> _Font:
-    key = ctypes.cast(handle, ctypes.c_void_p).value or 0
-    font = fonts.get(key)
+def _font_of(handle: int | None, fonts: dict) -> _Font:
+    font = fonts.get(handle)
     if font is None:
-        font = fonts[key] = _read_font(handle)
+        font = fonts[handle] = _read_font(handle)
     return font
 
 
-def _read_font(handle) -> _Font:
+def _read_font(handle: int | None) -> _Font:
     if not handle:
         return _Font("", 0.0, handle, False)
     descent = ctypes.c_float()
-    raw.FPDFFont_GetDescent(handle, ctypes.c_float(1000.0), descent)
-    n = raw.FPDFFont_GetBaseFontName(handle, None, 0)
+    plain("FPDFFont_GetDescent")(handle, 1000.0, ctypes.addressof(descent))
+    base_name = plain("FPDFFont_GetBaseFontName")
+    n = base_name(handle, None, 0)
     name = ""
     if n > 1:
         buf = ctypes.create_string_buffer(n)
-        raw.FPDFFont_GetBaseFontName(handle, buf, n)
+        base_name(handle, ctypes.addressof(buf), n)
         name = buf.value.decode("latin-1")  # PDF names are bytes; only compared and deduplicated
-    embedded = bool(raw.FPDFFont_GetIsEmbedded(handle))
-    safe = embedded or _latin_with_widths(name, raw.FPDFFont_GetFlags(handle))
+    embedded = bool(plain("FPDFFont_GetIsEmbedded")(handle))
+    safe = embedded or _latin_with_widths(name, plain("FPDFFont_GetFlags")(handle))
     return _Font(name, descent.value / 1000.0, handle, safe, embedded)
 
 
@@ -160,11 +167,11 @@ def _r(v: float) -> float:
     return round(v, _DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def _chars(tp, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
+def _chars(tp: int, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
     """The text page's characters with pdfminer's boxes: from the origin over the advance and
     from the font's descent over the font size, in text space, then through the page's
     rotation (``page`` = rotation matrix, device height)."""
-    n = raw.FPDFText_CountChars(tp)
+    n = plain("FPDFText_CountChars")(tp)
     if n <= 0:
         return []
     rot, height = page
@@ -172,9 +179,16 @@ def _chars(tp, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
     codes = _codes(tp, n)
     loose = raw.FS_RECTF()
     matrix = raw.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    ink = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    xy = (ctypes.c_double * 2)()
+    ink = (ctypes.c_double * 4)()  # left, right, bottom, top
     advance = ctypes.c_float()
+    loose_at, matrix_at, advance_at = ctypes.addressof(loose), ctypes.addressof(matrix), ctypes.addressof(advance)
+    xy_at = (ctypes.addressof(xy), ctypes.addressof(xy) + 8)
+    ink_at = tuple(ctypes.addressof(ink) + 8 * i for i in range(4))
+    text_object, is_generated = plain("FPDFText_GetTextObject"), plain("FPDFText_IsGenerated")
+    get_matrix, font_size, text_font = plain("FPDFText_GetMatrix"), plain("FPDFText_GetFontSize"), plain("FPDFTextObj_GetFont")
+    loose_box, origin, ink_box = plain("FPDFText_GetLooseCharBox"), plain("FPDFText_GetCharOrigin"), plain("FPDFText_GetCharBox")
+    glyph_width = plain("FPDFFont_GetGlyphWidth")
     out: list[Obj] = []
     last_key = None
     # What the characters of one text object share: matrix, font size, font, direction.
@@ -185,33 +199,30 @@ def _chars(tp, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
     for i in range(n):
         code = codes[i]
         # pdfium's guessed spaces and line breaks, and its hyphen marks: no glyph of the page.
-        if code in (0x0D, 0x0A, 0xFFFE, 0x02) or (code == 0x20 and raw.FPDFText_IsGenerated(tp, i)):
+        if code in (0x0D, 0x0A, 0xFFFE, 0x02) or (code == 0x20 and is_generated(tp, i)):
             continue
-        textobj = raw.FPDFText_GetTextObject(tp, i)
-        key = ctypes.cast(textobj, ctypes.c_void_p).value
+        key = text_object(tp, i)
         if key != last_key or key is None:
             last_key = key
-            raw.FPDFText_GetMatrix(tp, i, matrix)
+            get_matrix(tp, i, matrix_at)
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-            size_ts = raw.FPDFText_GetFontSize(tp, i)
-            font = _font_of(raw.FPDFTextObj_GetFont(textobj), fonts)
+            size_ts = font_size(tp, i)
+            font = _font_of(text_font(key) if key else None, fonts)
             axis, scale = _advance_axis(a, b, c, d)
             # pdfminer's upright test, on the matrix in device space
             da, db, dc, dd = a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
             upright = da * dd > 0 and db * dc <= 0
-        raw.FPDFText_GetLooseCharBox(tp, i, loose)
-        raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
-        x, y = ox.value, oy.value
+        loose_box(tp, i, loose_at)
+        origin(tp, i, *xy_at)
+        x, y = xy[0], xy[1]
         if axis:
-            raw.FPDFText_GetCharBox(tp, i, *ink)
+            ink_box(tp, i, *ink_at)
             if axis == "+x":  # the common case, inline
-                reach, ink_reach = loose.right - x, ink[1].value - x
+                reach, ink_reach = loose.right - x, ink[1] - x
             else:
                 reach, ink_reach = _reach(axis, x, y, loose, ink)
             # Where the loose box ends at the ink, the advance is the font's width for it.
-            if abs(reach - ink_reach) < 0.01 and raw.FPDFFont_GetGlyphWidth(
-                font.handle, code, ctypes.c_float(size_ts), advance
-            ):
+            if abs(reach - ink_reach) < 0.01 and glyph_width(font.handle, code, size_ts, advance_at):
                 adv = advance.value
             else:
                 adv = reach / scale
@@ -243,7 +254,7 @@ def _advance_axis(a: float, b: float, c: float, d: float) -> tuple[str, float]:
 
 def _reach(axis: str, x: float, y: float, loose, ink: list) -> tuple[float, float]:
     """How far the loose box and the ink reach from the origin along the advance."""
-    left, right, bottom, top = (v.value for v in ink)
+    left, right, bottom, top = ink
     if axis == "+x":
         return loose.right - x, right - x
     if axis == "-x":
@@ -263,13 +274,14 @@ def _rotation(rotate: int, box: tuple) -> tuple:
     }.get(rotate, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
 
 
-def _codes(tp, n: int) -> list[int]:
+def _codes(tp: int, n: int) -> list[int]:
     """Every character's code point, in one call where the page has no surrogate pairs."""
     buf = (ctypes.c_ushort * (n + 1))()
-    got = raw.FPDFText_GetText(tp, 0, n, buf)
+    got = plain("FPDFText_GetText")(tp, 0, n, ctypes.addressof(buf))
     codes = list(buf[:n])
     if got != n + 1 or any(0xD800 <= c <= 0xDFFF for c in codes):
-        codes = [raw.FPDFText_GetUnicode(tp, i) for i in range(n)]
+        unicode = plain("FPDFText_GetUnicode")
+        codes = [unicode(tp, i) for i in range(n)]
     return codes
 
 
@@ -278,10 +290,10 @@ def _space(obj, ctm: tuple, height: float, doctop: float, fonts: dict) -> Obj:
     advance of a space; ``ctm`` maps its text space to the device."""
     a, b, c, d, e, f = ctm
     size = ctypes.c_float()
-    raw.FPDFTextObj_GetFontSize(obj, size)
-    font = _font_of(raw.FPDFTextObj_GetFont(obj), fonts)
+    plain("FPDFTextObj_GetFontSize")(obj, ctypes.addressof(size))
+    font = _font_of(plain("FPDFTextObj_GetFont")(obj), fonts)
     advance = ctypes.c_float()
-    if not raw.FPDFFont_GetGlyphWidth(font.handle, 0x20, size, advance):
+    if not plain("FPDFFont_GetGlyphWidth")(font.handle, 0x20, size.value, ctypes.addressof(advance)):
         advance.value = 0.25 * size.value  # a quarter em, the narrowest common space
     low = font.descent * size.value
     high = low + size.value
@@ -338,20 +350,24 @@ def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
 
 def _shapes(path, ctm: tuple, height: float, doctop: float):
     """pdfminer's ``paint_path`` on one painted path: each subpath a line, rectangle or curve."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    raw.FPDFPath_GetDrawMode(path, fill, stroke)
-    background = bool(fill.value) and not stroke.value and _white_fill(path)
+    mode = (ctypes.c_int * 2)()  # fill mode, stroke
+    plain("FPDFPath_GetDrawMode")(path, ctypes.addressof(mode), ctypes.addressof(mode) + 4)
+    background = bool(mode[0]) and not mode[1] and _white_fill(path)
     a, b, c, d, e, f = ctm
-    x, y = ctypes.c_float(), ctypes.c_float()
+    point = (ctypes.c_float * 2)()
+    point_at = (ctypes.addressof(point), ctypes.addressof(point) + 4)
+    segment, segment_type = plain("FPDFPath_GetPathSegment"), plain("FPDFPathSegment_GetType")
+    segment_point, segment_close = plain("FPDFPathSegment_GetPoint"), plain("FPDFPathSegment_GetClose")
     subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     ops: list[str] = []
     pts: list[tuple[float, float]] = []
     bezier = 0
-    for i in range(raw.FPDFPath_CountSegments(path)):
-        seg = raw.FPDFPath_GetPathSegment(path, i)
-        kind = raw.FPDFPathSegment_GetType(seg)
-        raw.FPDFPathSegment_GetPoint(seg, x, y)
-        px, py = x.value * a + y.value * c + e, x.value * b + y.value * d + f
+    for i in range(plain("FPDFPath_CountSegments")(path)):
+        seg = segment(path, i)
+        kind = segment_type(seg)
+        segment_point(seg, *point_at)
+        x, y = point
+        px, py = x * a + y * c + e, x * b + y * d + f
         if kind == raw.FPDF_SEGMENT_MOVETO:
             if ops:
                 subpaths.append(("".join(ops), pts))
@@ -367,7 +383,7 @@ def _shapes(path, ctm: tuple, height: float, doctop: float):
         else:
             ops.append("l")
             pts.append((px, py))
-        if raw.FPDFPathSegment_GetClose(seg):
+        if segment_close(seg):
             ops.append("h")
             pts.append(pts[0])
     if ops:
@@ -396,10 +412,10 @@ def _is_rect(pts: list[tuple[float, float]]) -> bool:
 
 
 def _white_fill(path) -> bool:
-    r, g, b, alpha = (ctypes.c_uint() for _ in range(4))
-    if not raw.FPDFPageObj_GetFillColor(path, r, g, b, alpha):
+    rgba = (ctypes.c_uint * 4)()
+    if not plain("FPDFPageObj_GetFillColor")(path, *(ctypes.addressof(rgba) + 4 * i for i in range(4))):
         return False
-    return all(v.value / 255 >= _WHITE for v in (r, g, b))
+    return all(v / 255 >= _WHITE for v in rgba[:3])
 
 
 def _obj(kind: str, pts: list[tuple[float, float]], height: float, doctop: float) -> Obj:
