@@ -51,7 +51,8 @@ class PageObjects:
     def table_text(self, table) -> list[list[str | None]]:
         """pdfplumber's ``Table.extract()`` (each cell's text, None for a spanned cell), looking
         at each row's characters only instead of every character of the page for every row."""
-        inside = [c for c in self.chars if _mid_in(c, table.bbox)]
+        bbox = table.bbox  # a property pdfplumber computes from all the cells on every access
+        inside = [c for c in self.chars if _mid_in(c, bbox)]
         mids = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(inside))
         v_mids = [m for m, _ in mids]
         rows: list[list[str | None]] = []

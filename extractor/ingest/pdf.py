@@ -18,7 +18,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
-from pdfplumber.utils import chars_to_textmap, cluster_objects
+from pdfplumber.utils import chars_to_textmap, cluster_objects, extract_words
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
@@ -217,12 +217,14 @@ def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLi
             text = " ".join(c for c in clean if c)
             items.append((top, x0, SourceLine(text=text, cells=clean, grid_start=i == 0, provenance=prov)))
     free_lines = []
-    for tl in _text_lines(page, boxes):
+    # Characters inside a ruled grid are its cells' text, not lines or words of the page's own.
+    outside = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
+    for tl in _text_lines(page, outside):
         mid = (tl["top"] + tl["bottom"]) / 2
         if any(b[1] <= mid <= b[3] and b[0] - 2 <= tl["x0"] <= b[2] + 2 for b in boxes):
             continue
         free_lines.append(tl)
-    words_of = _words_by_line(page, free_lines, boxes)
+    words_of = _words_by_line(outside, free_lines, boxes)
     for tl, words in zip(free_lines, words_of, strict=True):
         prov = Provenance(file=name, page=number, bbox=(tl["x0"], tl["top"], tl["x1"], tl["bottom"]))
         line = SourceLine(text=tl["text"].strip(), words=words, provenance=prov)
@@ -235,8 +237,8 @@ def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLi
     return out, n_chars
 
 
-def _words_by_line(page: PageObjects, lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
-    """The page's words (outside ruled grids), each given to the text line it sits on.
+def _words_by_line(chars: list[dict], lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
+    """The words of ``chars`` (a page's, outside ruled grids), each given to the text line it sits on.
 
     A word belongs to the line whose vertical extent holds the word's middle and whose x range
     covers it; lines were built with mixed-font baselines joined, so a small-font amount beside a
@@ -250,7 +252,7 @@ def _words_by_line(page: PageObjects, lines: list[dict], boxes: list[tuple]) -> 
     tallest = max(tl["bottom"] - tl["top"] for tl in lines)
     # y_tolerance 1, not 3: header texts wrapped on staggered baselines (7 pt type, 4 pt apart)
     # must not chain into one "line" whose characters interleave by x.
-    for w in page.extract_words(keep_blank_chars=False, use_text_flow=False, y_tolerance=1):
+    for w in extract_words(chars, keep_blank_chars=False, use_text_flow=False, y_tolerance=1):
         if not w.get("upright", True):
             continue
         mid_y = (w["top"] + w["bottom"]) / 2
@@ -309,13 +311,12 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     return snap
 
 
-def _text_lines(page: PageObjects, boxes: list[tuple]) -> list[dict]:
-    """The page's text lines (pdfplumber's ``extract_text_lines`` dicts); characters outside
-    tables whose line overlaps another substantially are moved onto it, so mixed-font runs
-    read in x order."""
-    free = [c for c in page.chars if c["upright"] and not _inside(c, boxes)]
-    snap = _shifted_lines(free)
-    chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in page.chars] if snap else page.chars
+def _text_lines(page: PageObjects, outside: list[dict]) -> list[dict]:
+    """The text lines (pdfplumber's ``extract_text_lines`` dicts) of the page's characters
+    ``outside`` its ruled grids; characters whose line overlaps another substantially are moved
+    onto it, so mixed-font runs read in x order."""
+    snap = _shifted_lines([c for c in outside if c["upright"]])
+    chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in outside] if snap else outside
     textmap = chars_to_textmap(
         chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height
     )
