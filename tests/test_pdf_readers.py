@@ -306,3 +306,40 @@ def test_unembedded_symbolic_font_goes_to_pdfplumber(tmp_path):
     doc = read_pdf(_word_style_pdf(tmp_path / "symbolic.pdf", flags=4))
     assert doc.page_readers == ["pdfplumber"]
     assert [line.text for line in doc.lines] == ["ABCD", "Total 12.50"]
+
+
+def _random_edges(rng: random.Random) -> list[dict]:
+    """Rules of a grid with some segments missing, as merged cells and gaps leave them."""
+    xs = sorted(rng.sample(range(20, 560, 10), k=rng.randint(2, 9)))
+    ys = sorted(rng.sample(range(20, 800, 8), k=rng.randint(2, 14)))
+    edges = []
+    for y in ys:
+        for a, b in zip(xs, xs[1:], strict=False):
+            if rng.random() < 0.8:
+                edges.append({"x0": a, "x1": b, "top": y, "bottom": y, "width": b - a, "height": 0, "orientation": "h"})
+    for x in xs:
+        for a, b in zip(ys, ys[1:], strict=False):
+            if rng.random() < 0.8:
+                edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "width": 0, "height": b - a, "orientation": "v"})
+    return edges
+
+
+def test_cells_are_pdfplumbers():
+    """The faster cell step gives pdfplumber's cells, in its order, on random broken grids and
+    on the ruled pages of the bundled example."""
+    from pdfplumber.table import edges_to_intersections
+    from pdfplumber.table import intersections_to_cells as plumber_cells
+
+    from extractor.ingest.page_objects import intersections_to_cells
+
+    rng = random.Random(7)
+    grids = [_random_edges(rng) for _ in range(200)]
+    with pdfplumber.open(EXAMPLE) as pdf:
+        grids += [p.edges for p in pdf.pages[:12] if p.edges]
+    found = 0
+    for edges in grids:
+        points = edges_to_intersections(edges, 3, 3)
+        expected = plumber_cells(points)
+        assert intersections_to_cells(points) == expected
+        found += len(expected)
+    assert found > 1000

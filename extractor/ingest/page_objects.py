@@ -14,8 +14,15 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from pdfplumber.table import TableFinder, TableSettings
-from pdfplumber.utils import curve_to_edges, extract_text, extract_words, line_to_edge, rect_to_edges
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+from pdfplumber.utils import (
+    curve_to_edges,
+    extract_text,
+    extract_words,
+    line_to_edge,
+    obj_to_bbox,
+    rect_to_edges,
+)
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 Obj = dict[str, Any]
@@ -43,10 +50,16 @@ class PageObjects:
         return extract_words(self.chars, **kwargs)
 
     def find_tables(self) -> list:
-        """pdfplumber's ruled-table finder (default "lines" settings) over this page's edges."""
+        """pdfplumber's ruled-table finder (default "lines" settings) over this page's edges:
+        the steps of ``TableFinder.__init__``, with the cell step replaced by an equal, faster one."""
         if not self.edges:
             return []  # no ruling: nothing to find, and no need to build the finder
-        return TableFinder(self, TableSettings.resolve(None)).tables
+        finder = TableFinder.__new__(TableFinder)
+        finder.page, finder.settings = self, TableSettings.resolve(None)
+        settings = finder.settings
+        edges = finder.get_edges()
+        points = edges_to_intersections(edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
+        return [Table(self, group) for group in cells_to_tables(intersections_to_cells(points))]
 
     def table_text(self, table) -> list[list[str | None]]:
         """pdfplumber's ``Table.extract()`` (each cell's text, None for a spanned cell), looking
@@ -91,6 +104,52 @@ def cell_text(chars: list[Obj]) -> str:
         ):
             return "".join(c["text"] for c in ordered)
     return extract_text(chars)
+
+
+def intersections_to_cells(intersections: dict) -> list[tuple]:
+    """pdfplumber's ``intersections_to_cells``: the same cells in the same order.
+
+    pdfplumber, for each point, scans every later point for those below and to the right of it
+    and rebuilds the sets of edges through both ends of each candidate side (quadratic in the
+    points of a page: 70% of finding its tables). Here each point's edge sets are built once and
+    the points on its column and row are looked up, in the order pdfplumber meets them."""
+    vertical = {p: {obj_to_bbox(e) for e in i["v"]} for p, i in intersections.items()}
+    horizontal = {p: {obj_to_bbox(e) for e in i["h"]} for p, i in intersections.items()}
+
+    def connects(p1: tuple, p2: tuple) -> bool:
+        if p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2]):
+            return True
+        return p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2])
+
+    points = sorted(intersections)
+    column: dict[float, list[tuple]] = {}  # points of one x, by y (as the sort leaves them)
+    row: dict[float, list[tuple]] = {}  # points of one y, by x
+    for pt in points:
+        column.setdefault(pt[0], []).append(pt)
+        row.setdefault(pt[1], []).append(pt)
+    at_column = {pt: i for pts in column.values() for i, pt in enumerate(pts)}
+    at_row = {pt: i for pts in row.values() for i, pt in enumerate(pts)}
+    cells = []
+    for pt in points[:-1]:  # pdfplumber's last point starts no cell
+        below = column[pt[0]][at_column[pt] + 1 :]
+        right = row[pt[1]][at_row[pt] + 1 :]
+        cell = _smallest_cell(pt, below, right, intersections, connects)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(pt: tuple, below: list, right: list, intersections: dict, connects) -> tuple | None:
+    for below_pt in below:
+        if not connects(pt, below_pt):
+            continue
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
+            corner = (right_pt[0], below_pt[1])
+            if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                return (pt[0], pt[1], corner[0], corner[1])
+    return None
 
 
 def edges_of(lines: list[Obj], rects: list[Obj], curves: list[Obj]) -> list[Obj]:
