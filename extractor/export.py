@@ -350,6 +350,11 @@ TIDY_TABLES: dict[str, TidyRows] = {
 """Every tidy table, keyed by name: the CSVs of ``extract`` and the tables of a corpus run."""
 
 
+def tidy_rows(doc: BudgetDocument) -> dict[str, list[dict[str, object]]]:
+    """A document's rows of every tidy table (what a corpus run's worker hands back)."""
+    return {name: list(rows(doc)) for name, rows in TIDY_TABLES.items()}
+
+
 def tidy_columns(name: str) -> list[str]:
     """The column names of a tidy table (its row function applied to a one-of-everything document)."""
     return list(next(iter(TIDY_TABLES[name](_sample_document()))))

@@ -251,13 +251,17 @@ def test_journal_ignores_a_torn_line(tmp_path):
 def test_time_limit_kills_the_document_and_the_run_goes_on(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    shutil.copy(EXAMPLES / f"{SEEDS[0]}.pdf", src / "slow.pdf")  # seconds of pdfminer work
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter()
+    for _ in range(10):  # 370 pages (the page limit is 400): seconds over the time limit
+        writer.append(str(EXAMPLES / f"{SEEDS[0]}.pdf"))
+    writer.write(src / "slow.pdf")
     shutil.copy(EXAMPLES / f"{SEEDS[1]}.txt", src / "fast.txt")
-    manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=2, timeout_s=1.0, progress=False))
+    manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=2, timeout_s=3.0, progress=False))
     docs = _by_path(manifest)
     assert docs["slow.pdf"]["status"] == "skipped"
-    assert docs["slow.pdf"]["reason"] == "timeout (> 1 s)"
-    assert docs["slow.pdf"]["seconds"] < 3  # stopped at the limit, not after the whole extraction
+    assert docs["slow.pdf"]["reason"] == "timeout (> 3 s)"
+    assert docs["slow.pdf"]["seconds"] < 6  # stopped at the limit, not after the whole extraction
     assert docs["fast.txt"]["status"] == "ok"
     assert not (tmp_path / "run" / "docs" / "slow.json").exists()
 

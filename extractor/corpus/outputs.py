@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from extractor.export import TIDY_TABLES, atomic_path, tidy_columns, write_csv
-from schemas import BudgetDocument
 
 DECIMAL_TYPE = "DECIMAL(38,6)"
 DECIMAL_COLUMNS = frozenset(
@@ -172,18 +171,15 @@ def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
 
 
 def build_outputs(
-    run_dir: Path, docs: Iterable[BudgetDocument], run_documents: list[dict[str, Any]]
+    run_dir: Path, doc_rows: Iterable[dict[str, list[dict[str, Any]]]], run_documents: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb``; returns row counts
-    and notes for the manifest."""
+    """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb`` from each
+    document's rows (``extractor.export.tidy_rows``, in doc_id order); returns row counts and
+    notes for the manifest."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
-    from extractor.audit.checklist import write_checklists
-
-    checklists = 0
-    for doc in docs:
-        for name, row_fn in TIDY_TABLES.items():
-            rows[name].extend(row_fn(doc))
-        checklists += write_checklists(run_dir, [doc])  # checklists/<doc_id>.csv and .xlsx
+    for one in doc_rows:
+        for name in TIDY_TABLES:
+            rows[name].extend(one[name])
     notes: list[str] = []
     arrow_tables = {}
     for name in TIDY_TABLES:
@@ -198,6 +194,5 @@ def build_outputs(
         "tables": {name: len(r) for name, r in rows.items()},
         "numeric_type": DECIMAL_TYPE,
         "views": list(VIEWS),
-        "checklists": checklists,
         "notes": notes,
     }

@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from extractor.audit.checklist import write_checklists
 from extractor.corpus.discover import InputFile, discover, doc_id_for
 from extractor.corpus.executors import execute
 from extractor.corpus.journal import Journal
@@ -32,7 +33,7 @@ from extractor.corpus.manifest import (
 )
 from extractor.corpus.outputs import build_outputs
 from extractor.corpus.worker import Task
-from extractor.export import TIDY_TABLES, atomic_write_text
+from extractor.export import TIDY_TABLES, atomic_write_text, tidy_rows
 from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
@@ -198,6 +199,7 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
     started_at = previous["started_at"] if previous else now()
     commit = git_commit()  # asked once: for the session and both headers
+    session_rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
     if todo:
         session = {
             "started_at": now(),
@@ -210,7 +212,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         header = _header(s, input_dir, started_at, [*sessions, session], commit)
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
-        done.update(_extract(s, todo, journal, docs_dir))
+        new, session_rows = _extract(s, todo, journal, docs_dir)
+        done.update(new)
         session["ended_at"] = now()
         session["seconds"] = round(time.perf_counter() - start, 3)
         sessions.append(session)
@@ -235,12 +238,12 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     ):
         return previous  # nothing new: leave every file as it is
 
-    ok = [e for e in entries if e["status"].startswith("ok")]
-    docs = (
-        BudgetDocument.model_validate_json((docs_dir / f"{e['doc_id']}.json").read_text(encoding="utf-8"))
-        for e in sorted(ok, key=lambda e: e["doc_id"])
-    )
-    outputs = {**build_outputs(run_dir, docs, entries), "fingerprint": fp}
+    ok = sorted((e for e in entries if e["status"].startswith("ok")), key=lambda e: e["doc_id"])
+    # This session's documents came with their rows; earlier sessions' are read back from their JSON.
+    doc_rows = (session_rows.pop(e["doc_id"], None) or _rows_from_json(run_dir, e["doc_id"]) for e in ok)
+    outputs = build_outputs(run_dir, doc_rows, entries)
+    checklists = sum((run_dir / "checklists" / f"{e['doc_id']}.csv").exists() for e in ok)
+    outputs = {**outputs, "checklists": checklists, "fingerprint": fp}
     models, used_prompts = llm_seen(entries)
     manifest = {
         **_header(s, input_dir, started_at, sessions, commit),
@@ -256,6 +259,14 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     }
     write_manifest(run_dir, manifest)
     return manifest
+
+
+def _rows_from_json(run_dir: Path, doc_id: str) -> dict[str, list[dict[str, Any]]]:
+    """A document's tidy rows from its JSON; its 检查表 too where an earlier session left none."""
+    doc = BudgetDocument.model_validate_json((run_dir / "docs" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    if doc.audit is not None and not (run_dir / "checklists" / f"{doc_id}.csv").exists():
+        write_checklists(run_dir, [doc])
+    return tidy_rows(doc)
 
 
 def _retry_kinds(kinds: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
@@ -337,8 +348,9 @@ class _PageProgress:
 
 def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
-) -> dict[str, dict[str, Any]]:
-    """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]]]:
+    """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands.
+    Returns the entries by relpath and the extracted documents' tidy rows by doc_id."""
     files = {str(f.path): f for f in todo}
     progress_dir = s.run_dir / PROGRESS_DIR
     tasks = [
@@ -351,10 +363,12 @@ def _extract(
             llm=s.llm,
             log_level=s.log_level,
             progress_file=str(progress_dir / f.doc_id) if s.progress else None,
+            checklist_dir=str(s.run_dir),
         )
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}
+    rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
     stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
     bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
     lock = threading.Lock()
@@ -371,6 +385,8 @@ def _extract(
             if task.progress_file:
                 Path(task.progress_file).unlink(missing_ok=True)
             new[f.relpath] = entry
+            if outcome.rows is not None:
+                rows[f.doc_id] = outcome.rows
             usage = entry.get("llm") or {}
             with lock:
                 if entry["status"].startswith("ok"):
@@ -381,7 +397,7 @@ def _extract(
                     stats[entry["status"]] += 1
                 bar.set_postfix(stats, refresh=False)
                 bar.update()
-    return new
+    return new, rows
 
 
 __all__ = ["RunError", "RunSettings", "run_corpus"]

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractor.audit.checklist import write_checklists
 from extractor.errors import ExtractionError
-from extractor.export import document_json, fact_count
+from extractor.export import document_json, fact_count, tidy_rows
 from extractor.limits import LimitExceeded, timeout_reason
 from extractor.llm.options import client_from_settings
 from extractor.log import configure as configure_logging
@@ -41,15 +42,18 @@ class Task:
     llm: Any = None  # extractor.llm.LlmSettings (picklable; the client is built where it runs) or None
     log_level: int = logging.WARNING  # the library logging shown by the process that runs it
     progress_file: str | None = None  # where to note "pages_done total" as the document is read
+    checklist_dir: str | None = None  # where to write the document's 检查表 (checklists/<doc_id>.csv|.xlsx)
     start_method: str = "fork"
 
 
 @dataclass
 class Outcome:
-    """A document's result: its manifest fields and, when extracted, its JSON."""
+    """A document's result: its manifest fields and, when extracted, its JSON and its rows of
+    every tidy table (made here, in parallel, so the run's last step only concatenates them)."""
 
     entry: dict[str, Any]
     document_json: str | None = field(default=None, repr=False)
+    rows: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
 
 def _page_writer(progress_file: str | None):  # noqa: ANN202 - an on_page callback or None
@@ -135,7 +139,9 @@ def process_document(task: Task) -> Outcome:
             "failures": dict(usage.failures),
         },
     )
-    return Outcome(entry, document_json(doc))
+    if task.checklist_dir is not None:
+        write_checklists(Path(task.checklist_dir), [doc])
+    return Outcome(entry, document_json(doc), tidy_rows(doc))
 
 
 def _child(task: Task, conn: Any) -> None:
