@@ -343,3 +343,31 @@ def test_cells_are_pdfplumbers():
         assert intersections_to_cells(points) == expected
         found += len(expected)
     assert found > 1000
+
+
+def test_text_beside_a_grid_is_its_own_line(tmp_path):
+    """A note printed beside a ruled grid, on the baseline of one of its rows, is a line of the
+    page; the grid's characters stay in its cells and are not repeated as page text. (When lines
+    were built from every character, the note joined the row's line, which began inside the grid
+    and was dropped with it.)"""
+    font = _embedded_font()
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "beside.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(595, 842))
+    c.setFont(font, 9)
+    xs, ys = [60, 160, 260], [700, 680, 660]
+    for y in ys:
+        c.line(xs[0], y, xs[-1], y)
+    for x in xs:
+        c.line(x, ys[0], x, ys[-1])
+    for (top, _), row in zip(zip(ys, ys[1:], strict=False), [("Item", "2026"), ("Staff", "13.75")], strict=True):
+        for x, text in zip(xs, row, strict=False):
+            c.drawString(x + 4, top - 14, text)
+    c.drawString(300, 666, "Note: unit 10k yuan")  # outside the grid, on the second row's baseline
+    c.showPage()
+    c.save()
+    for reader in ("pdfium", "pdfplumber"):
+        lines = read_pdf(pdf, reader=reader).lines
+        assert [line.cells for line in lines if line.cells] == [["Item", "2026"], ["Staff", "13.75"]]
+        assert [line.text for line in lines if not line.cells] == ["Note: unit 10k yuan"]
