@@ -18,9 +18,10 @@ does, so both readers lay a page out alike:
 with pdfplumber: a crop box that is not the media box (or a media box not at the origin), and a
 page with text in a font that is not embedded unless it is a Latin font that must carry its
 /Widths (``_latin_with_widths``; Word leaves Times New Roman out this way). Without the font
-pdfium draws a substitute: a CJK font named but not embedded (common in iText output) loses
-characters that have no glyph, and the standard 14 without /Widths move by the substitute's
-metrics.
+pdfium draws a substitute: for a CJK font named but not embedded (STSong-Light, as iText and
+reportlab write it) its own CID-to-Unicode table differs from pdfminer's (measured: the 间隔号 in a
+name such as 艾尼瓦尔·艾木如拉 reads "・" U+30FB there, "·" U+00B7 in pdfminer, as the gold has it),
+and the standard 14 without /Widths move by the substitute's metrics (0.15 pt over a line).
 
 One known difference from pdfminer is pdfminer's: it adds character spacing (Tc) between the
 glyphs of a string but not after the last (pdfminer.six issue #1128), so text after a string
