@@ -28,11 +28,30 @@ class Token:
     bottom: float
 
 
+def _display(rotation: int, crop: tuple[float, float, float, float]):
+    """Maps a pdfium char box (left, bottom, right, top in PDF user space) to the displayed page
+    (x0, top, x1, bottom from its top-left corner), as pdfplumber and the rendered image see it."""
+    cx0, cy0, cx1, cy1 = crop
+    w, h = cx1 - cx0, cy1 - cy0
+
+    def f(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        left, bottom, right, top = b[0] - cx0, b[1] - cy0, b[2] - cx0, b[3] - cy0
+        if rotation == 90:
+            return bottom, left, top, right
+        if rotation == 180:
+            return w - right, bottom, w - left, top
+        if rotation == 270:
+            return h - top, w - right, h - bottom, w - left
+        return left, h - top, right, h - bottom
+
+    return f
+
+
 def page_tokens(page) -> list[Token]:
-    """The printed numbers of a pypdfium2 page, each with its box."""
+    """The printed numbers of a pypdfium2 page, each with its box on the displayed page."""
     import pypdfium2.raw as raw
 
-    height = page.get_height()
+    to_display = _display(page.get_rotation() % 360, page.get_cropbox())
     textpage = page.get_textpage()
     try:
         out: list[Token] = []
@@ -47,9 +66,9 @@ def page_tokens(page) -> list[Token]:
                         Token(
                             text,
                             min(b[0] for b in boxes),
-                            height - max(b[3] for b in boxes),
+                            min(b[1] for b in boxes),
                             max(b[2] for b in boxes),
-                            height - min(b[1] for b in boxes),
+                            max(b[3] for b in boxes),
                         )
                     )
                 run.clear()
@@ -59,15 +78,14 @@ def page_tokens(page) -> list[Token]:
             if ch not in _NUMERIC:
                 close()
                 continue
-            box = textpage.get_charbox(i)
+            box = to_display(textpage.get_charbox(i))
             if run:
                 prev = run[-1][1]
                 # The run's tallest glyph sets the scale: a "." or "," box is only a dot.
                 size = max(max(b[3] - b[1] for _, b in run), box[3] - box[1], 1.0)
-                # A new token where the glyph is not beside the last one (another line or a gap).
                 # After "," or "." the ink ends early: the glyph's advance is blank.
                 gap = size * (1.2 if run[-1][0] in ",." else 0.6)
-                if abs(box[1] - prev[1]) > size * 0.5 or box[0] - prev[2] > gap or box[0] < prev[0]:
+                if abs(box[3] - prev[3]) > size * 0.5 or box[0] - prev[2] > gap or box[0] < prev[0]:
                     close()
             run.append((ch, box))
         close()

@@ -33,6 +33,7 @@ class Item:
     doc: BudgetDocument | None = None
     source_path: Path | None = None
     status: str | None = None
+    reason: str = ""
 
 
 def page_name(doc_id: str) -> str:
@@ -60,20 +61,19 @@ def collect(inputs: list[Path]) -> tuple[list[Item], list[tuple[str, str]], Path
         if p.is_dir() and (p / "manifest.json").is_file() and (p / "docs").is_dir():
             run_dir = p
             manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
-            settings = manifest.get("settings", {})
-            input_dir = Path(settings["input_dir"]) if settings.get("input_dir") else None
+            input_dir = Path(manifest["input_dir"]) if manifest.get("input_dir") else None
             for e in manifest.get("documents", []):
                 jp = p / "docs" / f"{e['doc_id']}.json"
                 if e.get("status") in ("ok", "ok_with_findings") and jp.is_file():
                     items.append(_from_json(jp, input_dir, e.get("relpath"), e.get("status")))
                 elif e.get("status") in ("failed", "skipped"):
-                    items.append(Item(name=e.get("relpath") or e["doc_id"], status=e["status"]))
+                    items.append(Item(name=e.get("relpath") or e["doc_id"], status=e["status"], reason=e.get("reason") or ""))
         elif p.is_dir() and (p / "documents.csv").is_file():
             run_dir = p
             items += [_from_json(jp, None, None, "ok") for jp in sorted(p.glob("*.json"))]
             if (p / "failures.csv").is_file():
                 with (p / "failures.csv").open(encoding="utf-8", newline="") as fh:
-                    items += [Item(name=r["file"], status="failed") for r in csv.DictReader(fh)]
+                    items += [Item(name=r["file"], status="failed", reason=r["reason"]) for r in csv.DictReader(fh)]
         elif p.is_dir():
             failures.append((str(p), "not a run directory (no manifest.json and docs/) nor an extract output (no documents.csv)"))
         elif p.suffix.lower() == ".json":
@@ -117,11 +117,13 @@ def write_reviews(inputs: list[Path], out_dir: Path, on_done=None) -> Reviewed:
     items, failures, run_dir = collect(inputs)
     result = Reviewed(failures=list(failures))
     docs: list[tuple[BudgetDocument, str | None]] = []
-    statuses: list[tuple[str, str]] = []
+    statuses: list[tuple[str, str, str]] = []
     for item in items:
         if item.doc is None and item.source_path is None:
-            statuses.append((item.name, item.status or "failed"))
-            if item.status and item.status.startswith("unreadable"):
+            unreadable = bool(item.status and item.status.startswith("unreadable"))
+            statuses.append((item.name, "failed" if unreadable else item.status or "failed",
+                             item.status if unreadable else item.reason))
+            if unreadable:
                 result.failures.append((item.name, item.status))
             continue
         start = time.perf_counter()
@@ -130,7 +132,7 @@ def write_reviews(inputs: list[Path], out_dir: Path, on_done=None) -> Reviewed:
             text, stats = review_html(doc, source, source_path)
         except ExtractionError as exc:
             result.failures.append((exc.path, exc.reason))
-            statuses.append((item.name, "failed"))
+            statuses.append((item.name, "failed", exc.reason))
             continue
         path = out_dir / page_name(doc.meta.doc_id)
         atomic_write_text(path, text)
@@ -142,5 +144,5 @@ def write_reviews(inputs: list[Path], out_dir: Path, on_done=None) -> Reviewed:
             on_done(doc.meta.doc_id, stats)
     if run_dir is not None or len(docs) > 1:
         result.dashboard = out_dir / "index.html"
-        atomic_write_text(result.dashboard, dashboard_html(docs, statuses, result.failures, run_dir, page_name))
+        atomic_write_text(result.dashboard, dashboard_html(docs, statuses, run_dir, page_name))
     return result

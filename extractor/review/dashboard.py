@@ -79,14 +79,14 @@ def spending_by_class(docs: list[BudgetDocument]) -> dict[str, dict[str, Decimal
 
 def dashboard_html(
     docs: list[tuple[BudgetDocument, str | None]],
-    statuses: list[tuple[str, str]],
-    failures: list[tuple[str, str]],
+    statuses: list[tuple[str, str, str]],
     run_dir: Path | None,
     page_name: Callable[[str], str],
 ) -> str:
-    """The dashboard page of the reviewed documents (``statuses``: the documents without a page)."""
+    """The dashboard page of the reviewed documents (``statuses``: name, status and reason of the
+    documents without a page: failed or skipped)."""
     plots: list[tuple[str, str]] = []
-    status = Counter(s or _status(d) for d, s in docs) + Counter(s for _, s in statuses)
+    status = Counter(s or _status(d) for d, s in docs) + Counter(s for _, s, _ in statuses)
     names = [k for k in STATUS_COLOURS if status.get(k)] + sorted(k for k in status if k not in STATUS_COLOURS)
     plots.append(("documents by status", _hbar(names, {"documents": [status[k] for k in names]},
                                                {"documents": "#1f6fd1"}, "documents", "Documents by status")))
@@ -133,8 +133,7 @@ def dashboard_html(
             f"<td>{sev.get('material', 0)}</td><td>{sev.get('warning', 0)}</td><td>{len(d.narrative.changes)}</td>"
             f"<td>{audit}</td></tr>"
         )
-    for name, s in statuses:
-        reason = next((r for f, r in failures if f == name), "")
+    for name, s, reason in statuses:
         rows.append(f"<tr><td>{html.escape(name)}</td><td colspan=3>{html.escape(reason)}</td><td>{html.escape(s)}</td>"
                     "<td colspan=6></td></tr>")
     title = f"budget-extract: {html.escape(str(run_dir) if run_dir else 'documents')}"
