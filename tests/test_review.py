@@ -297,6 +297,9 @@ def test_extract_output_has_a_datapackage_too(tmp_path):
     assert report.valid
     package = json.loads((tmp_path / "o" / "datapackage.json").read_text(encoding="utf-8"))
     assert {"facts", "fiscal_facts", "failures"} <= {r["name"] for r in package["resources"]}
+    # `review OUT` reads the documents documents.csv lists (datapackage.json is no document).
+    assert main(["review", str(tmp_path / "o"), "-q"]) == 0
+    assert sorted(p.name for p in (tmp_path / "o" / "review").iterdir()) == [f"{SEEDS[0]}.html", "index.html"]
 
 
 def test_rotated_page_boxes_map_to_the_displayed_page():
@@ -327,3 +330,29 @@ def test_rotated_jiangsu_table_pages_get_exact_boxes(tmp_path):
     cells = {(ti, r.index, c.column_id): c for ti, t in enumerate(doc.tables) for r in t.rows for c in r.cells}
     for m in values:
         assert _norm(_words_in(words, m["p"], m["b"])) == _norm(cells[(m["ti"], m["ri"], m["col"])].raw)
+
+
+def test_llm_derived_reasons_are_marked_as_such(tmp_path):
+    """A document extracted with the LLM layer (a replayed real exchange): the reasons it supplied
+    carry the LLM mark on the page, the rules' ones do not."""
+    from llm_replay import recorded_client, replay
+
+    from extractor import extract
+    from extractor.ingest import ingest
+
+    source = EXAMPLES / f"{SEEDS[1]}.txt"
+    with replay.use_cassette("extract_002_txt.yaml"):
+        doc = extract(source, llm=recorded_client(tmp_path / "cache"))
+    page, _ = review_html(doc, ingest(source), source)
+    marks = json.loads(re.search(r'<script type="application/json" id="marks">(.*?)</script>', page, re.S).group(1))
+    reasons = [(r, c) for c in doc.narrative.changes for r in c.reasons]
+    shown = [m for m in marks if m["c"] == "reason"]
+    assert len(shown) == len(reasons)
+    by_text = {}
+    for m in shown:
+        by_text.setdefault(m["d"]["text"], set()).add(bool(m.get("l")))
+    llm = [r for r, _ in reasons if r.origin != "rule"]
+    assert llm, "the cassette's LLM layer supplies reasons"
+    for r, _ in reasons:
+        assert (r.origin != "rule") in by_text[r.text]
+    assert 'class="llmtag"' in page

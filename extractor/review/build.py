@@ -70,7 +70,9 @@ def collect(inputs: list[Path]) -> tuple[list[Item], list[tuple[str, str]], Path
                     items.append(Item(name=e.get("relpath") or e["doc_id"], status=e["status"], reason=e.get("reason") or ""))
         elif p.is_dir() and (p / "documents.csv").is_file():
             run_dir = p
-            items += [_from_json(jp, None, None, "ok") for jp in sorted(p.glob("*.json"))]
+            with (p / "documents.csv").open(encoding="utf-8", newline="") as fh:
+                ids = [r["doc_id"] for r in csv.DictReader(fh) if r.get("doc_id")]
+            items += [_from_json(p / f"{i}.json", None, None, None) for i in ids]
             if (p / "failures.csv").is_file():
                 with (p / "failures.csv").open(encoding="utf-8", newline="") as fh:
                     items += [Item(name=r["file"], status="failed", reason=r["reason"]) for r in csv.DictReader(fh)]

@@ -130,7 +130,7 @@ def _pdf_body(sizes: dict[str, dict[str, float]], images: list[str]) -> str:
         # Width in CSS px at 96 dpi from points; the image is decoded only near the viewport.
         w, h = s["w"] * 4 / 3, s["h"] * 4 / 3
         out.append(
-            f'<section class="page" id="page-{i}" data-page="{i}" style="width:{w:.0f}px;height:{h:.0f}px">'
+            f'<section class="page" id="page-{i}" data-page="{i}" style="width:{w:.0f}px;aspect-ratio:{w:.0f}/{h:.0f}">'
             f'<span class="pno">p{i}</span><img alt="page {i}" decoding="async" data-src="{uri}"></section>'
         )
     return "".join(out)
@@ -200,7 +200,7 @@ def _side(doc: BudgetDocument, marks: list[Mark], nav: dict[str, Any]) -> str:
         f"{html.escape(m.source_file)}</div>",
         '<div class="legend">'
         + "".join(
-            f'<span><i class="sw" style="border-color:var(--{c});background:var(--{c})33"></i>{html.escape(t)} '
+            f'<span><i class="sw" style="border-color:var(--{c})"></i>{html.escape(t)} '
             f'(<b data-count="{c}">{counts.get(c, 0)}</b>)</span>'
             for c, t in LEGEND
         )
