@@ -121,7 +121,7 @@ def test_a_printed_number_no_fact_holds_is_drawn_as_a_miss_in_its_place(ingested
     assert doc.meta.coverage.amounts_captured == doc.meta.coverage.amounts_printed - 1
     from extractor.review.page import render_pdf_pages
 
-    boxes, *_ = render_pdf_pages(PDF_002)
+    boxes, *_ = render_pdf_pages(PDF_002, images_too=False)
     marks, _ = build_marks(doc, source, boxes, None)
     misses = [m for m in marks if m["c"] == "miss"]
     assert len(misses) == 1 and misses[0]["x"] and misses[0]["d"]["printed"] == removed.raw
@@ -321,7 +321,7 @@ def test_rotated_jiangsu_table_pages_get_exact_boxes(tmp_path):
 
     source = ingest(jiangsu)
     doc = extract_source(source, "js2018")
-    boxes, *_ = render_pdf_pages(jiangsu)
+    boxes, *_ = render_pdf_pages(jiangsu, images_too=False)
     marks, _ = build_marks(doc, source, boxes, None)
     values = [m for m in marks if "ti" in m]
     with pdfplumber.open(jiangsu) as pdf:

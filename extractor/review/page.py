@@ -52,8 +52,11 @@ def _json_script(id_: str, data: Any) -> str:
     return f'<script type="application/json" id="{id_}">{text}</script>'
 
 
-def render_pdf_pages(path: Path) -> tuple[dict[int, PageBoxes], dict[str, dict[str, float]], list[str]]:
-    """Each page of a PDF: its number tokens, its size in points and its image as a data URI."""
+def render_pdf_pages(
+    path: Path, images_too: bool = True
+) -> tuple[dict[int, PageBoxes], dict[str, dict[str, float]], list[str]]:
+    """Each page of a PDF: its number tokens, its size in points and (``images_too``) its image as
+    a data URI."""
     import pypdfium2 as pdfium
 
     boxes: dict[int, PageBoxes] = {}
@@ -67,6 +70,8 @@ def render_pdf_pages(path: Path) -> tuple[dict[int, PageBoxes], dict[str, dict[s
                 w, h = page.get_size()
                 sizes[str(i + 1)] = {"w": round(w, 2), "h": round(h, 2)}
                 boxes[i + 1] = PageBoxes(page_tokens(page))
+                if not images_too:
+                    continue
                 buf = io.BytesIO()
                 page.render(scale=PAGE_SCALE).to_pil().convert("RGB").save(buf, "WEBP", quality=IMAGE_QUALITY, method=0)
                 images.append("data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode("ascii"))
