@@ -56,7 +56,7 @@ def _hbar(labels: list[str], series: dict[str, list[float]], colours: dict[str, 
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     if len(series) > 1:
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     return _svg(plt, fig)
 
 
