@@ -13,6 +13,13 @@
   const info = document.getElementById("info");
   let selected = null;
 
+  const TIP = ["table", "row", "code", "column", "column_id", "canonical_id", "value", "unit", "check", "category", "text"];
+  // Hover: the mark's table, row, column, canonical id and value (a click shows everything).
+  function tip(m) {
+    return [m.t].concat(TIP.filter((k) => m.d[k] != null).map((k) => k + ": " + m.d[k])).join("\n");
+  }
+  document.querySelectorAll(".v[data-m]").forEach((el) => { el.title = tip(MARKS[Number(el.dataset.m)]); });
+
   function pageEl(p) { return document.getElementById("page-" + p); }
 
   function build(p) {
@@ -33,7 +40,7 @@
       box.style.top = (100 * top / size.h) + "%";
       box.style.width = Math.max(0.3, 100 * (x1 - x0) / size.w) + "%";
       box.style.height = Math.max(0.3, 100 * (bottom - top) / size.h) + "%";
-      box.title = m.t;
+      box.title = tip(m);
       box.dataset.m = m.id;
       frag.appendChild(box);
     }
