@@ -163,6 +163,19 @@ def test_review_of_a_file_writes_one_self_contained_page(tmp_path):
     assert page.count("<script") == 3  # the marks, the page sizes and the page's own code, inline
 
 
+def test_a_file_that_fails_is_named_with_its_reason_and_the_rest_goes_on(tmp_path, capsys):
+    from extractor.cli import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("会议纪要：本周无事。\n", encoding="utf-8")
+    assert main(["review", str(notes), str(TXT_001), "--out", str(tmp_path / "r"), "-q"]) == 0
+    assert f"error: {notes}: not a budget disclosure" in capsys.readouterr().err
+    assert (tmp_path / "r" / f"{SEEDS[0]}.html").is_file()
+    index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert f"{notes}</td><td colspan=3>not a budget disclosure" in index
+    assert main(["review", str(tmp_path / "nothing.pdf")]) == 2
+
+
 def test_review_of_a_json_whose_source_is_gone_still_writes_a_page(tmp_path, extracted):
     from extractor.review.build import write_reviews
 

@@ -144,7 +144,7 @@ def write_reviews(inputs: list[Path], out_dir: Path, on_done=None) -> Reviewed:
         docs.append((doc, item.status))
         if on_done:
             on_done(doc.meta.doc_id, stats)
-    if run_dir is not None or len(docs) > 1:
+    if run_dir is not None or len(docs) + len(statuses) > 1:
         result.dashboard = out_dir / "index.html"
         atomic_write_text(result.dashboard, dashboard_html(docs, statuses, run_dir, page_name))
     return result

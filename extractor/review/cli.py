@@ -11,6 +11,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from extractor.review.build import write_reviews
 
     inputs = [Path(p) for p in args.inputs]
+    missing = [p for p in inputs if not p.exists()]
+    if missing and len(missing) == len(inputs):
+        print(f"budget-extract review: {missing[0]}: no such file or directory", file=sys.stderr)
+        return 2
     if args.out:
         out = Path(args.out)
     elif len(inputs) == 1 and inputs[0].is_dir():
