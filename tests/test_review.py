@@ -373,3 +373,24 @@ def test_llm_derived_reasons_are_marked_as_such(tmp_path):
     for r, _ in reasons:
         assert (r.origin != "rule") in by_text[r.text]
     assert 'class="llmtag"' in page
+
+
+def test_reasons_and_statements_are_boxed_on_their_printed_lines(pdf_marks):
+    """A reason's boxes hold exactly its verbatim text, as pdfplumber reads the characters there."""
+    doc, marks, *_ = pdf_marks
+    narrative = [m for m in marks if m["c"] in ("reason", "change")]
+    assert narrative and sum(m["x"] for m in narrative) >= 0.9 * len(narrative)
+    with pdfplumber.open(PDF_002) as pdf:
+        chars = {}
+        for m in narrative:
+            if not m["x"]:
+                continue
+            page = chars.setdefault(m["p"], pdf.pages[m["p"] - 1].chars)
+            inside = [
+                c["text"] for c in page
+                # pdfplumber's boxes are em boxes, pdfium's are ink: a "。" overlaps by its ink only.
+                if any(min(c["x1"], r[2]) - max(c["x0"], r[0]) >= 0.25 * (c["x1"] - c["x0"])
+                       and r[1] - 0.5 <= (c["top"] + c["bottom"]) / 2 <= r[3] + 0.5 for r in [m["b"], *m.get("r", [])])
+            ]  # fmt: skip
+            want = m["d"]["text"] if m["c"] == "reason" else m["d"]["statement"]
+            assert _norm("".join(inside)) == _norm(want)

@@ -47,51 +47,75 @@ def _display(rotation: int, crop: tuple[float, float, float, float]):
     return f
 
 
-def page_tokens(page) -> list[Token]:
-    """The printed numbers of a pypdfium2 page, each with its box on the displayed page."""
+Box = tuple[float, float, float, float]
+
+
+def page_chars(page) -> list[tuple[str, Box]]:
+    """Every character pdfium reads on a pypdfium2 page, with its box on the displayed page."""
     import pypdfium2.raw as raw
 
     to_display = _display(page.get_rotation() % 360, page.get_cropbox())
     textpage = page.get_textpage()
     try:
-        out: list[Token] = []
-        run: list[tuple[str, tuple[float, float, float, float]]] = []
-
-        def close() -> None:
-            if run:
-                text = "".join(c for c, _ in run).strip(",")
-                if any(c.isdigit() for c in text):
-                    boxes = [b for _, b in run]
-                    out.append(
-                        Token(
-                            text,
-                            min(b[0] for b in boxes),
-                            min(b[1] for b in boxes),
-                            max(b[2] for b in boxes),
-                            max(b[3] for b in boxes),
-                        )
-                    )
-                run.clear()
-
-        for i in range(textpage.count_chars()):
-            ch = chr(raw.FPDFText_GetUnicode(textpage, i) or 32)
-            if ch not in _NUMERIC:
-                close()
-                continue
-            box = to_display(textpage.get_charbox(i))
-            if run:
-                prev = run[-1][1]
-                # The run's tallest glyph sets the scale: a "." or "," box is only a dot.
-                size = max(max(b[3] - b[1] for _, b in run), box[3] - box[1], 1.0)
-                # After "," or "." the ink ends early: the glyph's advance is blank.
-                gap = size * (1.2 if run[-1][0] in ",." else 0.6)
-                if abs(box[3] - prev[3]) > size * 0.5 or box[0] - prev[2] > gap or box[0] < prev[0]:
-                    close()
-            run.append((ch, box))
-        close()
-        return out
+        return [
+            (chr(raw.FPDFText_GetUnicode(textpage, i) or 32), to_display(textpage.get_charbox(i)))
+            for i in range(textpage.count_chars())
+        ]
     finally:
         textpage.close()
+
+
+def page_tokens(page) -> list[Token]:
+    """The printed numbers of a pypdfium2 page, each with its box on the displayed page."""
+    return tokens_of(page_chars(page))
+
+
+def tokens_of(chars: list[tuple[str, Box]]) -> list[Token]:
+    """Runs of number characters, split where a glyph is not beside the one before it."""
+    out: list[Token] = []
+    run: list[tuple[str, Box]] = []
+
+    def close() -> None:
+        if run:
+            text = "".join(c for c, _ in run).strip(",")
+            if any(c.isdigit() for c in text):
+                boxes = [b for _, b in run]
+                out.append(
+                    Token(text, min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                          max(b[3] for b in boxes))
+                )  # fmt: skip
+            run.clear()
+
+    for ch, box in chars:
+        if ch not in _NUMERIC:
+            close()
+            continue
+        if run:
+            prev = run[-1][1]
+            # The run's tallest glyph sets the scale: a "." or "," box is only a dot.
+            size = max(max(b[3] - b[1] for _, b in run), box[3] - box[1], 1.0)
+            # After "," or "." the ink ends early: the glyph's advance is blank.
+            gap = size * (1.2 if run[-1][0] in ",." else 0.6)
+            if abs(box[3] - prev[3]) > size * 0.5 or box[0] - prev[2] > gap or box[0] < prev[0]:
+                close()
+        run.append((ch, box))
+    close()
+    return out
+
+
+def _line_boxes(boxes: list[Box]) -> list[Box]:
+    """Character boxes in reading order, joined into one box per printed line."""
+    lines: list[list[Box]] = []
+    for b in boxes:
+        last = lines[-1][-1] if lines else None
+        # One line while either glyph's middle lies within the other's height ("一" is a flat box).
+        if last is not None and b[0] >= last[0] - 1 and (
+            last[1] - 1 <= (b[1] + b[3]) / 2 <= last[3] + 1 or b[1] - 1 <= (last[1] + last[3]) / 2 <= b[3] + 1
+        ):
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    return [(min(b[0] for b in ln), min(b[1] for b in ln), max(b[2] for b in ln), max(b[3] for b in ln)) for ln in lines]
 
 
 def _norm(text: str) -> str:
@@ -99,11 +123,30 @@ def _norm(text: str) -> str:
 
 
 class PageBoxes:
-    """Hands out the tokens of one page to the values printed on it, each token once."""
+    """Hands out the tokens of one page to the values printed on it, each token once; finds the
+    line boxes of a phrase (a reason, a statement) printed on the page."""
 
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], chars: list[tuple[str, Box]] | None = None) -> None:
         self.tokens = sorted(tokens, key=lambda t: (t.x0, t.top))
         self.used: set[int] = set()
+        self.chars = chars or []
+        self._flat: tuple[str, list[int]] | None = None
+
+    def phrase_boxes(self, phrase: str, near: Box) -> list[Box]:
+        """The boxes, one per printed line, of ``phrase`` (whitespace ignored) where it starts inside
+        ``near``; empty when it is not printed there."""
+        if self._flat is None:
+            keep = [i for i, (c, _) in enumerate(self.chars) if not c.isspace()]
+            self._flat = ("".join(self.chars[i][0] for i in keep), keep)
+        flat, keep = self._flat
+        want = re.sub(r"\s", "", phrase)
+        pos = flat.find(want) if want else -1
+        while pos >= 0:
+            first = self.chars[keep[pos]][1]
+            if near[1] - 2 <= (first[1] + first[3]) / 2 <= near[3] + 2 and near[0] - 2 <= first[0] <= near[2] + 2:
+                return _line_boxes([self.chars[keep[k]][1] for k in range(pos, pos + len(want))])
+            pos = flat.find(want, pos + 1)
+        return []
 
     def find(self, texts: list[str], band: tuple[float, float, float, float]) -> list[Token | None]:
         """Tokens for ``texts`` (in order, left to right) inside ``band`` (x0, top, x1, bottom)."""

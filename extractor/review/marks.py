@@ -220,6 +220,7 @@ def _narrative(m: Marks, doc: BudgetDocument, nav: dict[str, Any]) -> None:
              "statement": c.statement_text},
             l=llm,
         )
+        _narrow_pdf(m, mark, c.statement_text, c.provenance)
         reasons = []
         for ri, r in enumerate(c.reasons, 1):
             prov = r.provenance or c.provenance
@@ -227,6 +228,7 @@ def _narrative(m: Marks, doc: BudgetDocument, nav: dict[str, Any]) -> None:
                                                      "origin": r.origin}, l=r.origin != "rule")
             if rm is not None and "s" in rm and m.text is not None:
                 _narrow_text(m.text, rm, r.text, c.provenance)
+            _narrow_pdf(m, rm, r.text, prov)
             reasons.append({"category": r.category, "text": r.text, "origin": r.origin, "m": rm["id"] if rm else None})
         nav["changes"].append({
             "subject": c.subject, "section": c.section, "amount": _s(c.amount), "unit": c.unit, "delta": _s(c.delta),
@@ -244,10 +246,24 @@ def _narrative(m: Marks, doc: BudgetDocument, nav: dict[str, Any]) -> None:
                 "project": p.name, "title": d.title, "doc_number": d.doc_number,
                 "doc_number_normalized": d.doc_number_normalized, "issuer": d.issuer, "origin": d.origin,
             }, l=d.origin != "rule")
+            _narrow_pdf(m, dm, f"《{d.title}》" if d.title else d.doc_number or "", d.provenance)
             docs.append({"title": d.title, "doc_number": d.doc_number_normalized or d.doc_number, "origin": d.origin,
                          "m": dm["id"] if dm else None})
         nav["projects"].append({"name": p.name, "amount": _s(p.budget_amount), "unit": p.unit, "m": mark["id"] if mark else None,
                                 "basis": p.policy_basis, "documents": docs, "no": pi})
+
+
+def _narrow_pdf(m: Marks, mark: Mark | None, phrase: str, prov: Provenance | None) -> None:
+    """Narrow a narrative mark on a PDF page to the lines its verbatim text is printed on."""
+    if mark is None or "p" not in mark or prov is None or not phrase:
+        return
+    boxes = m.pages.get(mark["p"])
+    rects = boxes.phrase_boxes(phrase, tuple(mark["b"])) if boxes else []
+    if rects:
+        mark["b"] = [round(v, 2) for v in rects[0]]
+        mark["x"] = True
+        if len(rects) > 1:
+            mark["r"] = [[round(v, 2) for v in r] for r in rects[1:]]
 
 
 def _narrow_text(text: TextSpans, mark: Mark, phrase: str, around: Provenance) -> None:

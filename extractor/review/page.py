@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from extractor.review.boxes import PageBoxes, TextSpans, page_tokens
+from extractor.review.boxes import PageBoxes, TextSpans, page_chars, tokens_of
 from extractor.review.marks import Mark, build_marks
 from schemas import BudgetDocument, SourceDocument
 
@@ -69,7 +69,8 @@ def render_pdf_pages(
             try:
                 w, h = page.get_size()
                 sizes[str(i + 1)] = {"w": round(w, 2), "h": round(h, 2)}
-                boxes[i + 1] = PageBoxes(page_tokens(page))
+                chars = page_chars(page)
+                boxes[i + 1] = PageBoxes(tokens_of(chars), chars)
                 if not images_too:
                     continue
                 buf = io.BytesIO()

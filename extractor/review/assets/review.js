@@ -43,6 +43,15 @@
       box.title = tip(m);
       box.dataset.m = m.id;
       frag.appendChild(box);
+      for (const r of m.r || []) {  // the further printed lines of a phrase that wraps
+        const more = box.cloneNode(false);
+        more.removeAttribute("id");
+        more.style.left = (100 * r[0] / size.w) + "%";
+        more.style.top = (100 * r[1] / size.h) + "%";
+        more.style.width = Math.max(0.3, 100 * (r[2] - r[0]) / size.w) + "%";
+        more.style.height = Math.max(0.3, 100 * (r[3] - r[1]) / size.h) + "%";
+        frag.appendChild(more);
+      }
     }
     el.appendChild(frag);
   }
