@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     from extractor.corpus.cli import add_run_parser  # corpus runs live in extractor/corpus/
 
     add_run_parser(sub)
+    from extractor.review.cli import add_review_parser  # review pages and the dashboard
+
+    add_review_parser(sub)
     return parser
 
 

@@ -334,6 +334,13 @@ def checklist_table_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
     yield from checklist_rows(doc)
 
 
+def fiscal_fact_table_rows(doc: BudgetDocument) -> Iterable[dict[str, object]]:
+    """The facts that are flows of money, in the Open Fiscal Data Package shape (``extractor.datapackage``)."""
+    from extractor.datapackage import fiscal_fact_rows
+
+    yield from fiscal_fact_rows(doc)
+
+
 TidyRows = Callable[[BudgetDocument], Iterable[dict[str, object]]]
 TIDY_TABLES: dict[str, TidyRows] = {
     "documents": document_rows,
@@ -346,6 +353,7 @@ TIDY_TABLES: dict[str, TidyRows] = {
     "indicators": indicator_rows,
     "audit": audit_rows,
     "checklist": checklist_table_rows,
+    "fiscal_facts": fiscal_fact_table_rows,
 }
 """Every tidy table, keyed by name: the CSVs of ``extract`` and the tables of a corpus run."""
 
@@ -357,6 +365,10 @@ def tidy_rows(doc: BudgetDocument) -> dict[str, list[dict[str, object]]]:
 
 def tidy_columns(name: str) -> list[str]:
     """The column names of a tidy table (its row function applied to a one-of-everything document)."""
+    if name == "fiscal_facts":
+        from extractor.datapackage import FISCAL_COLUMNS
+
+        return list(FISCAL_COLUMNS)
     return list(next(iter(TIDY_TABLES[name](_sample_document()))))
 
 
@@ -492,6 +504,10 @@ def write_outputs(
     counts["failures"] = write_csv(
         out_dir / "failures.csv", FAILURE_COLUMNS, ({"file": f, "reason": r} for f, r in failures)
     )
+    from extractor.datapackage import write_datapackage
+
+    write_datapackage(out_dir, "", {**{n: tidy_columns(n) for n in TIDY_TABLES}, "failures": FAILURE_COLUMNS},
+                      "budget-extract extract output")
     return counts
 
 

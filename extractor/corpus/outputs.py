@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from extractor.datapackage import MEASURES
 from extractor.export import TIDY_TABLES, atomic_path, tidy_columns, write_csv
 
 DECIMAL_TYPE = "DECIMAL(38,6)"
@@ -33,6 +34,7 @@ DECIMAL_COLUMNS = frozenset(
         "budget_amount_wan",
         "number",
         "weight",
+        *MEASURES,
     }
 )
 """Columns the row functions give as Decimal strings."""
@@ -190,6 +192,9 @@ def build_outputs(
     run_rows = [{c: d.get(c) for c in RUN_DOCUMENT_COLUMNS} for d in run_documents]
     arrow_tables["run_documents"] = _arrow_table(RUN_DOCUMENT_COLUMNS, run_rows, notes, "run_documents")
     write_duckdb(run_dir / "corpus.duckdb", arrow_tables)
+    from extractor.datapackage import write_datapackage
+
+    write_datapackage(run_dir, "tables", {n: tidy_columns(n) for n in TIDY_TABLES}, f"budget-extract run {run_dir.name}")
     return {
         "tables": {name: len(r) for name, r in rows.items()},
         "numeric_type": DECIMAL_TYPE,

@@ -1,0 +1,1 @@
+"""Review pages (one self-contained HTML per document) and the corpus dashboard."""
