@@ -210,7 +210,7 @@ def policy_documents(
         return None
     docs = []
     for d in answer.documents:
-        title_span = _titled(ctx, ctx.ground(d.title, window) if d.title else None)
+        title_span = _titled(ctx, ctx.ground(d.title, window) if d.title else None, window)
         number_span = ctx.ground(d.doc_number, window) if d.doc_number else None
         if number_span is not None and not DOC_NUMBER_SHAPE.search(ctx.text.text[number_span[0] : number_span[1]]):
             ctx.drop("doc_number_shape")  # a phrase is no 文号
@@ -237,12 +237,16 @@ DOC_NUMBER_SHAPE = re.compile(r"^[^\s，。；、《》]{1,20}?[〔\[［(（【]
 _OPEN_TITLE, _CLOSE_TITLE = "《“\"「", "》”\"」"
 
 
-def _titled(ctx: LlmContext, span: tuple[int, int] | None) -> tuple[int, int] | None:
-    """``span`` widened to the 《…》 (or quoted) title that holds it exactly, else None (counted):
-    a title is what the document prints inside 《》, not any phrase of the basis."""
+def _titled(ctx: LlmContext, span: tuple[int, int] | None, basis: tuple[int, int]) -> tuple[int, int] | None:
+    """``span`` when it is a title: printed inside 《》 (or quotes), or the whole of the basis (a
+    政策依据 cell that is only a document's name); else None (counted). Any other phrase of the
+    basis is not a title."""
     if span is None:
         return None
     text = ctx.text.text
+    whole = text[basis[0] : basis[1]].strip(" 　。；;，,\n")
+    if text[span[0] : span[1]] == whole:
+        return span
     a, b = span
     while a > 0 and text[a - 1] in " 　":
         a -= 1
