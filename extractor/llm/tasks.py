@@ -307,7 +307,7 @@ def indicators(
 
 # The 一级/二级 labels of a 绩效目标表 (the national 指标体系 and its local spellings): header cells of
 # a group of rows, never an indicator's name.
-LEVEL1_LABELS = frozenset({"产出指标", "效益指标", "满意度指标", "成本指标", "产出", "效益", "满意度", "成本"})
+LEVEL1_LABELS = frozenset({"产出指标", "效益指标", "满意度指标", "成本指标"})
 LEVEL2_LABELS = frozenset(
     {
         "数量指标",
@@ -340,8 +340,8 @@ def _name_problem(item: IndicatorItem, name: tuple[int, int] | None) -> str | No
     if name is None:
         return "not_in_source"
     key = _label_key(item.level3)
-    if key in _LEVEL_KEYS:
-        return "name_is_a_level_label"
+    if key in _LEVEL_KEYS or any(k.startswith(key) for k in _LEVEL_KEYS if len(key) >= 2):
+        return "name_is_a_level_label"  # a label, or the piece of one a wrapped cell left ("成本指")
     others = (item.value, item.basis, item.last_year_value, item.scoring_rule, item.evidence)
     if any(o and _label_key(o) == key for o in others) or parse_target(item.level3)[1] is not None:
         return "name_is_another_column"  # a value or 佐证资料 returned as the name
@@ -364,7 +364,7 @@ def _levels(ctx: LlmContext, item: IndicatorItem, table_text: str, at: int) -> t
 def _last_label_before(text: str, at: int, labels: frozenset[str]) -> str | None:
     """The label printed last before ``at``: the one ending latest, the longest of those ending
     together ("经济成本指标" rather than the "成本指标" inside it)."""
-    window = text[:at]
+    window = fold(text[:at]).text  # a label wrapped in its cell ("产出\n指标") is still the label
     found = [(i + len(label), len(label), label) for label in labels if (i := window.rfind(label)) >= 0]
     return max(found)[2] if found else None
 
