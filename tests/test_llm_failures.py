@@ -61,8 +61,9 @@ def test_good_answer_merges_and_marks_origin(tmp_path: Path) -> None:
     ctx, changes = _context(mock_client(Endpoint(_ok(GOOD)), tmp_path))
     found = split_reasons(ctx, changes)
     merge_reasons(changes[0], found[0])
-    assert [r.origin for r in changes[0].reasons] == ["both", "llm"]  # agreed; rule had no category
-    assert changes[0].reasons[1].category == "pay_standard_adjustment"
+    # Agreed; and where the rule said "other" its category stands, the LLM's is a conflict finding.
+    assert [r.origin for r in changes[0].reasons] == ["both", "conflict"]
+    assert changes[0].reasons[1].category == "other"
     assert ctx.usage.calls == 1 and ctx.usage.grounded == 2 and ctx.usage.prompt_tokens == 10
 
 

@@ -234,6 +234,7 @@ def policy_documents(
 
 # A 文号: issuer code, year in brackets, number, 号 ("苏财预〔2017〕19号", "沪府发[2020]5 号").
 DOC_NUMBER_SHAPE = re.compile(r"^[^\s，。；、《》]{1,20}?[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号$")
+_DOC_NUMBER_INSIDE = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
 _OPEN_TITLE, _CLOSE_TITLE = "《“\"「", "》”\"」"
 
 
@@ -245,7 +246,7 @@ def _titled(ctx: LlmContext, span: tuple[int, int] | None, basis: tuple[int, int
         return None
     text = ctx.text.text
     whole = text[basis[0] : basis[1]].strip(" 　。；;，,\n")
-    if text[span[0] : span[1]] == whole:
+    if text[span[0] : span[1]] == whole and not _DOC_NUMBER_INSIDE.search(whole) and "《" not in whole:
         return span
     a, b = span
     while a > 0 and text[a - 1] in " 　":
