@@ -29,6 +29,17 @@ def _context(diff: Diff, sources: Sources, source_file: str) -> str | None:
     return sources.find(source_file, diff.anchor) if diff.anchor else None
 
 
+def _llm_usage(run: Run) -> dict[str, dict[str, float]]:
+    """The LLM layer's usage per task, summed over the run's documents."""
+    out: dict[str, dict[str, float]] = {}
+    for doc in run.docs.values():
+        for task, u in doc.narrative.llm.usage.tasks.items():
+            acc = out.setdefault(task, dict.fromkeys(u.model_dump(), 0))
+            for k, v in u.model_dump().items():
+                acc[k] += v
+    return out
+
+
 def build_report(run: Run, gold: dict[str, GoldDoc], context: bool = True) -> dict[str, Any]:
     """Score every predicted document that has gold, in every layer; collect the differences."""
     start = time.perf_counter()
@@ -73,6 +84,7 @@ def build_report(run: Run, gold: dict[str, GoldDoc], context: bool = True) -> di
         "gold_without_prediction": sorted(set(gold) - set(scored.values())),
         "skipped_files": run.skipped,
         "layers": layers,
+        "llm_usage": _llm_usage(run),
         "grounding": grounding(list(run.docs.values())),
         "per_document": per_doc,
         "diffs": diffs,
@@ -121,6 +133,41 @@ def _meta_lines(meta: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _side_by_side(report: dict[str, Any]) -> list[str]:
+    """Micro P/R/F1 of every family in each layer (rules, llm, merged) in one table, with the LLM
+    layer's cost beside it: what the LLM adds, per field, at what price."""
+    layers = [name for name in LAYERS if name in report["layers"]]
+    if len(layers) < 2:
+        return []
+    families = list(report["layers"][layers[0]]["families"])
+    out = [
+        "",
+        "## Layers side by side (micro P / R / F1)",
+        "",
+        "| family | " + " | ".join(layers) + " |",
+        "|---|" + "---|" * len(layers),
+    ]
+    for fam in families:
+        cells = []
+        for name in layers:
+            m = report["layers"][name]["families"].get(fam, {}).get("micro")
+            cells.append(f"{_f(m['precision'])} / {_f(m['recall'])} / {_f(m['f1'])}" if m else "–")
+        out.append(f"| {fam} | " + " | ".join(cells) + " |")
+    usage = report.get("llm_usage") or {}
+    if usage:
+        out += [
+            "",
+            "| LLM task | calls | cache hits | prompt tokens | completion tokens | retries | failures | seconds |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for task, u in sorted(usage.items()):
+            out.append(
+                f"| {task} | {u['calls']} | {u['cache_hits']} | {u['prompt_tokens']} | {u['completion_tokens']} | "
+                f"{u['retries']} | {u['failures']} | {u['seconds']:.1f} |"
+            )
+    return out
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     out = ["# Eval report", ""]
     out += [f"- {k}: {v}" for k, v in _meta_lines(report["meta"])]
@@ -131,6 +178,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += ["", "Documents: " + ", ".join(f"{d['doc_id']} → {d['gold']}" for d in report["documents"])]
     if report["unscored_predictions"]:
         out += ["", "No gold for: " + ", ".join(report["unscored_predictions"])]
+    out += _side_by_side(report)
     for layer, agg in report["layers"].items():
         o = agg["overall"]["micro"]
         out += [

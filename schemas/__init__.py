@@ -14,6 +14,7 @@ from schemas.narrative import (
     PolicyDocument,
     Project,
     Reason,
+    TaskUsage,
 )
 from schemas.provenance import Origin, Provenance
 from schemas.source import SourceDocument, SourceFormat, SourceLine, TableRegion
@@ -39,6 +40,7 @@ __all__ = [
     "ChangeStatement",
     "LlmRun",
     "LlmUsage",
+    "TaskUsage",
     "Narrative",
     "Origin",
     "PolicyDocument",

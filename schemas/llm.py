@@ -27,6 +27,12 @@ class ReasonSplit(BaseModel):
     reasons: list[ReasonItem]
 
 
+class ReasonList(BaseModel):
+    """Answer of the ``change_reasons`` prompt for one reason text (v2: one item per request)."""
+
+    reasons: list[ReasonItem]
+
+
 class ReasonSplits(BaseModel):
     """Answer of the ``change_reasons`` prompt."""
 

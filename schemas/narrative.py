@@ -144,6 +144,18 @@ class Project(BaseModel):
     provenance: Provenance
 
 
+class TaskUsage(BaseModel):
+    """What one task of the LLM layer cost for one document."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+
+
 class LlmUsage(BaseModel):
     """What the LLM layer cost for one document. ``calls`` counts requests made (a cache hit is
     not a call); ``retries`` counts the extra HTTP attempts inside them (transport retries and
@@ -160,6 +172,13 @@ class LlmUsage(BaseModel):
     )
     grounded: int = Field(default=0, description="LLM items found verbatim in the source")
     ungrounded_dropped: int = Field(default=0, description="LLM items not found in the source, dropped")
+    dropped: dict[str, int] = Field(
+        default={},
+        description="LLM items or fields dropped by grounding, by reason (not_in_source, title_not_in_brackets, "
+        "doc_number_shape, name_is_a_level_label, name_is_another_column, level_not_a_header, "
+        "value_outside_row, number_not_printed, duplicate_of_rule)",
+    )
+    tasks: dict[str, TaskUsage] = Field(default={}, description="the same counts per task (change_reasons, …)")
 
 
 class LlmRun(BaseModel):

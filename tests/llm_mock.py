@@ -52,6 +52,7 @@ def mock_client(endpoint: Endpoint, tmp_path: Path, **settings: object) -> LlmCl
         "max_retries": 0,
         "cache_dir": tmp_path / "cache",
         "timeout_s": 5.0,
+        "concurrency": 1,  # a scripted endpoint answers in arrival order
     }
     http = DefaultHttpxClient(transport=httpx2.MockTransport(endpoint))
     return LlmClient(LlmSettings.model_validate(base | settings), http_client=http)

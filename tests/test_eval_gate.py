@@ -16,6 +16,9 @@ from tests.conftest import EXAMPLES, GOLD, PUTUO, ROOT, SEEDS
 
 THRESHOLDS = json.loads((ROOT / "evals" / "thresholds" / "fields.json").read_text(encoding="utf-8"))
 PUTUO_DOC = "putuo_justice_bureau_2026_department_budget"
+# The Jiangsu provincial family's full volumes (概况, narrative, tables 附后), gold change statements by reading.
+JIANGSU = PUTUO.parent / "jiangsu"
+JIANGSU_FULL = [f"js_swbgt_{year}_budget_full" for year in (2017, 2018, 2019)]
 # Labelled after the rules were written: their scores say how the rules do on unseen documents.
 HELD_OUT = [
     "putuo_wanli_subdistrict_2024_department_budget",
@@ -24,6 +27,10 @@ HELD_OUT = [
 
 
 def _inputs(rendering: str):
+    if rendering == "jiangsu":
+        if not JIANGSU.is_dir():
+            pytest.skip("../shared/corpus/jiangsu not present")
+        return [(doc, JIANGSU / f"{doc}.pdf") for doc in JIANGSU_FULL]
     if rendering in ("putuo", "held_out"):
         if not PUTUO.is_dir():
             pytest.skip("../shared/corpus/putuo not present")
@@ -32,7 +39,7 @@ def _inputs(rendering: str):
     return [(doc, EXAMPLES / f"{doc}.{rendering}") for doc in SEEDS]
 
 
-@pytest.mark.parametrize("rendering", ["txt", "pdf", "putuo", "held_out"])
+@pytest.mark.parametrize("rendering", ["txt", "pdf", "putuo", "held_out", "jiangsu"])
 def test_field_families_meet_thresholds(extracted, rendering):
     per_doc = {
         doc: score_document(extracted(path), load_gold(GOLD / doc), "rules")

@@ -22,6 +22,9 @@ from schemas import ChangeStatement, LlmUsage, Provenance, Reason, SourceLine
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "evals" / "fixtures"
 DOCS = ["001_6d2149f5b3f07333", "002_e70514054a2d30bc", "putuo_justice_bureau_2026_department_budget"]
+# Reasons (change_reasons v2, one text per request) were re-recorded for one document of each
+# family the time on the 1.5B CPU server allowed (~20-40 s a request): seed 001, Putuo 司法局, Jiangsu 2018.
+REASON_DOCS = ["001_6d2149f5b3f07333", "putuo_justice_bureau_2026_department_budget", "js_swbgt_2018_budget_full"]
 THRESHOLDS = json.loads((ROOT / "evals" / "thresholds" / "llm.json").read_text(encoding="utf-8"))
 
 
@@ -54,7 +57,7 @@ def _key(text: str) -> str:
     return fold(text).text.strip(",.;:")
 
 
-@pytest.mark.parametrize("doc", DOCS)
+@pytest.mark.parametrize("doc", REASON_DOCS)
 def test_reason_splitting_is_grounded_and_scored(doc: str, tmp_path: Path) -> None:
     gold = [c for c in _gold(doc)["changes"] if c["reason_text"]]
     ctx = _context([c["reason_text"] for c in gold], tmp_path)
@@ -120,15 +123,16 @@ def test_instructions_inside_the_document_are_only_data(tmp_path: Path) -> None:
     with replay.use_cassette("reasons_injection.yaml"):
         found = split_reasons(ctx, changes)
     assert not ctx.usage.failures
-    # The recorded model obeyed the injected text (it answered item 1 with "系统已被接管" /
-    # project_added); grounding drops that answer because it is not in item 1's text.
-    assert ctx.usage.ungrounded_dropped >= 1
+    # The recorded model obeyed the injected text: for item 2 it answered "系统已被接管" /
+    # project_added. That is a span of item 2's own text, so grounding keeps it as data; it
+    # covers a sliver of the reason text, so the merge never lets it replace the rules' reason.
+    assert [(r.text, r.category) for r in found[1]] == [("系统已被接管", "project_added")]
     for i, reasons in found.items():
         assert all(r.text in texts[i] for r in reasons)  # nothing but spans of each item's own text
-    rule = [Reason(text="工资调整，费用增长", category="pay_standard_adjustment")]
-    changes[0].reasons = [r.model_copy() for r in rule]
-    merge_reasons(changes[0], found.get(0))
-    assert changes[0].reasons == rule  # the rules' result stands
+    rule = [Reason(text="人员增加", category="personnel_change")]
+    changes[1].reasons = [r.model_copy() for r in rule]
+    merge_reasons(changes[1], found.get(1))
+    assert changes[1].reasons == rule  # the rules' result stands
 
 
 def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path, ingested, extracted) -> None:
@@ -141,11 +145,13 @@ def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path, ingested, extract
     rules_only = extracted(source)
     client = recorded_client(tmp_path / "cache")
     with replay.use_cassette("extract_002_txt.yaml"):
-        doc = extract(source, llm=client)
+        # No document time limit: a local 1.5B model takes ~30 s a request (the default 300 s
+        # limit ended the first recording half way).
+        doc = extract(source, llm=client, timeout_s=None)
     llm = doc.narrative.llm
     assert llm.enabled and llm.status == "ok" and llm.model == "qwen2.5-coder-1.5b"
     assert (
-        llm.usage.calls > 0 and llm.usage.prompt_tokens > 0 and llm.prompt_versions["change_reasons"] == "v1"
+        llm.usage.calls > 0 and llm.usage.prompt_tokens > 0 and llm.prompt_versions["change_reasons"] == "v2"
     )
     # Rules' numbers are never changed by the LLM layer.
     key = [(c.subject, c.amount, c.delta, c.growth_percent) for c in rules_only.narrative.changes]
@@ -163,7 +169,7 @@ def test_extract_with_the_llm_layer_end_to_end(tmp_path: Path, ingested, extract
         },
     )
 
-    rerun = extract(source, llm=recorded_client(tmp_path / "cache"))  # no cassette: any call would fail
+    rerun = extract(source, llm=recorded_client(tmp_path / "cache"), timeout_s=None)  # no cassette: a call fails
     assert rerun.narrative.llm.usage.calls == 0
     assert rerun.narrative.llm.usage.cache_hits == llm.usage.calls
     assert rerun.narrative.model_dump(exclude={"llm"}) == doc.narrative.model_dump(exclude={"llm"})
@@ -205,9 +211,9 @@ def test_indicators_rebuilt_where_the_grid_was_lost(tmp_path: Path) -> None:
 
 
 def test_a_changed_request_is_not_answered_from_a_stale_cassette(tmp_path: Path) -> None:
-    texts = ["工资调整，费用增长。", "人员减少。"]  # not what reasons_injection.yaml recorded
+    texts = ["工资调整，费用增长较多。", "人员减少。"]  # not what reasons_injection.yaml recorded
     ctx = _context(texts, tmp_path)
     changes = _bare_changes(texts)
     with replay.use_cassette("reasons_injection.yaml", allow_playback_repeats=True):
         assert split_reasons(ctx, changes) == {}
-    assert sum(ctx.usage.failures.values()) == 1  # refused by the cassette: a flagged failure
+    assert sum(ctx.usage.failures.values()) == 2  # each refused by the cassette: a flagged failure

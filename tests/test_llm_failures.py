@@ -19,7 +19,7 @@ from extractor.llm.tasks import LlmContext, split_reasons
 from extractor.narrative.merge import merge_reasons
 from extractor.narrative.text import build_narrative_text
 from schemas import ChangeStatement, LlmUsage, Provenance, Reason, SourceLine
-from schemas.llm import ReasonSplits
+from schemas.llm import ReasonList
 
 REASON = "一是 2026 年比上年度增加 6 人，人员增加，相关经费相应增长；二是工资调整，费用增长。"
 STATEMENT = f"基本支出 570.03 万元，比上年预算增加 130.41 万元，增长 29.66%，主要原因是{REASON}"
@@ -27,7 +27,7 @@ STATEMENT = f"基本支出 570.03 万元，比上年预算增加 130.41 万元�
 
 def _ok(reasons: list[dict]) -> httpx2.Response:
     return httpx2.Response(
-        200, json=completion(json.dumps({"items": [{"id": 1, "reasons": reasons}]}, ensure_ascii=False))
+        200, json=completion(json.dumps({"reasons": reasons}, ensure_ascii=False))
     )
 
 
@@ -61,8 +61,9 @@ def test_good_answer_merges_and_marks_origin(tmp_path: Path) -> None:
     ctx, changes = _context(mock_client(Endpoint(_ok(GOOD)), tmp_path))
     found = split_reasons(ctx, changes)
     merge_reasons(changes[0], found[0])
-    assert [r.origin for r in changes[0].reasons] == ["both", "llm"]  # agreed; rule had no category
-    assert changes[0].reasons[1].category == "pay_standard_adjustment"
+    # Agreed; and where the rule said "other" its category stands, the LLM's is a conflict finding.
+    assert [r.origin for r in changes[0].reasons] == ["both", "conflict"]
+    assert changes[0].reasons[1].category == "other"
     assert ctx.usage.calls == 1 and ctx.usage.grounded == 2 and ctx.usage.prompt_tokens == 10
 
 
@@ -135,4 +136,4 @@ def test_json_object_schema_mode_sends_the_schema(tmp_path: Path) -> None:
     ctx, changes = _context(mock_client(endpoint, tmp_path, mode="json_object_schema"))
     split_reasons(ctx, changes)
     fmt = endpoint.requests[0]["response_format"]
-    assert fmt["type"] == "json_object" and fmt["schema"] == ReasonSplits.model_json_schema()
+    assert fmt["type"] == "json_object" and fmt["schema"] == ReasonList.model_json_schema()

@@ -18,7 +18,7 @@ from extractor import extract
 from extractor.llm.tasks import LlmContext, indicators, split_reasons, unmatched_changes
 from extractor.narrative.merge import merge_reasons
 from extractor.narrative.text import build_narrative_text
-from schemas import ChangeStatement, LlmUsage, Provenance, Reason, SourceLine
+from schemas import ChangeStatement, LlmUsage, Provenance, SourceLine
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -50,7 +50,7 @@ def test_llm_change_numbers_take_sign_and_unit_from_the_source(tmp_path: Path) -
         ]
     }
     ctx = _ctx([PARAGRAPH], Endpoint(_answer(answer)), tmp_path)
-    [change] = unmatched_changes(ctx, covered=[])
+    [change] = unmatched_changes(ctx, [], [])
     assert (change.amount, change.unit, change.delta, change.growth_percent) == (
         Decimal("1.50"),
         "万元",
@@ -64,7 +64,7 @@ def test_llm_change_with_an_unprinted_number_is_dropped(tmp_path: Path) -> None:
     # "20" and "5" occur only inside "2025年"; "+20" has the wrong sign as well.
     answer = {"changes": [{"subject": "其他收入", "amount": "1.50", "delta": "+20", "growth_percent": "5"}]}
     ctx = _ctx([PARAGRAPH], Endpoint(_answer(answer)), tmp_path)
-    assert unmatched_changes(ctx, covered=[]) == []
+    assert unmatched_changes(ctx, [], []) == []
     assert ctx.usage.ungrounded_dropped == 1
 
 
@@ -93,16 +93,11 @@ def test_a_sentence_printed_twice_keeps_each_statements_own_place(tmp_path: Path
         "二、支出",
         f"基本支出 5 万元，比上年增加 1 万元，主要原因是{reason}",
     ]
+    # One request for the text printed twice; its answer serves both statements.
     split = {
-        "items": [
-            {
-                "id": n,
-                "reasons": [
-                    {"text": "人员增加", "category": "personnel_change"},
-                    {"text": "工资调整", "category": "pay_standard_adjustment"},
-                ],
-            }
-            for n in (1, 2)
+        "reasons": [
+            {"text": "人员增加", "category": "personnel_change"},
+            {"text": "工资调整", "category": "pay_standard_adjustment"},
         ]
     }
     ctx = _ctx(lines, Endpoint(_answer(split)), tmp_path)
@@ -114,7 +109,7 @@ def test_a_sentence_printed_twice_keeps_each_statements_own_place(tmp_path: Path
             status="changed",
             statement_text=lines[i][: lines[i].index("主要原因")],
             reason_text=reason,
-            reasons=[Reason(text="人员增加，工资调整", category="other")],
+            reasons=[],  # the rules silent: the LLM's split is used
             provenance=Provenance(file="d.txt", line=i + 1),
         )
         for i in (1, 3)

@@ -8,6 +8,7 @@ document's ``LlmUsage``, so the caller falls back to the rules and flags it.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import TypeVar
 
@@ -17,7 +18,7 @@ from extractor.llm.cache import ResponseCache, cache_key
 from extractor.llm.config import LlmSettings
 from extractor.llm.prompts import load_prompt
 from extractor.log import demote_noisy_loggers
-from schemas import LlmUsage
+from schemas import LlmUsage, TaskUsage
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -40,6 +41,8 @@ class LlmClient:
         self._http_client = http_client
         self._client = None
         self._requests = 0  # HTTP requests sent, counted by an event hook (retries included)
+        self._lock = threading.Lock()  # usage records are shared by the worker threads of one document
+        self._local = threading.local()
         demote_noisy_loggers()  # instructor logs each failed attempt; the document's summary says it once
 
     def _instructor(self):  # noqa: ANN202 - instructor's client type is internal
@@ -53,8 +56,8 @@ class LlmClient:
             openai_client = OpenAI(
                 base_url=s.base_url,
                 api_key=s.api_key or "not-needed",
-                timeout=s.timeout_s,
-                max_retries=s.max_retries,
+                timeout=s.effective_timeout_s,
+                max_retries=s.effective_max_retries,
                 http_client=http,  # type: ignore[arg-type]
             )
             mode = getattr(instructor.Mode, _INSTRUCTOR_MODES[s.mode])
@@ -62,16 +65,26 @@ class LlmClient:
         return self._client
 
     def _count_request(self, request: object) -> None:
-        self._requests += 1
+        # httpx's sync client runs the hook in the thread that sends: a per-thread count.
+        self._local.sent = getattr(self._local, "sent", 0) + 1
 
-    def ask(self, prompt_name: str, response_model: type[T], usage: LlmUsage, **values: str) -> T | None:
+    def ask(
+        self,
+        prompt_name: str,
+        response_model: type[T],
+        usage: LlmUsage,
+        *,
+        prompt_version: str | None = None,
+        **values: str,
+    ) -> T | None:
         """Render prompt ``prompt_name`` with ``values`` and return a validated ``response_model``.
 
         Cached answers are returned without a call. On any failure returns None and counts it
-        in ``usage.failures``.
+        in ``usage.failures``. Safe to call from several threads with one ``usage``; every count
+        is also kept per task (``usage.tasks[prompt_name]``).
         """
         s = self.settings
-        prompt = load_prompt(prompt_name)
+        prompt = load_prompt(prompt_name, prompt_version)
         messages = prompt.render(**values)
         schema = response_model.model_json_schema()
         key = cache_key(
@@ -92,13 +105,15 @@ class LlmClient:
             except (KeyError, TypeError, ValueError):  # a stale or foreign entry is a miss
                 answer = None
             if answer is not None:
-                usage.cache_hits += 1
+                self._record(usage, prompt_name, cache_hits=1)
                 return answer
         if s.offline:
-            _fail(usage, "cache_miss_offline")
+            self._record(usage, prompt_name, failure="cache_miss_offline")
             return None
-        started, sent = time.perf_counter(), self._requests
-        usage.calls += 1
+        started = time.perf_counter()
+        self._local.sent = 0
+        failure = None
+        answer = completion = None
         try:
             answer, completion = self._instructor().chat.completions.create_with_completion(
                 model=s.model,
@@ -109,22 +124,54 @@ class LlmClient:
                 **self._extra_body(schema),
             )
         except Exception as exc:  # every endpoint failure ends in a flagged fallback
-            _fail(usage, failure_kind(exc))
-            return None
-        finally:
-            usage.latency_s += time.perf_counter() - started
-            # Transport retries (429, 5xx, timeouts) and validation re-asks beyond the first request.
-            usage.retries += max(0, self._requests - sent - 1)
+            failure = failure_kind(exc)
         tokens = getattr(completion, "usage", None)
-        if tokens is not None:
-            usage.prompt_tokens += tokens.prompt_tokens or 0
-            usage.completion_tokens += tokens.completion_tokens or 0
+        self._record(
+            usage,
+            prompt_name,
+            calls=1,
+            # Transport retries (429, 5xx, timeouts) and validation re-asks beyond the first request.
+            retries=max(0, getattr(self._local, "sent", 0) - 1),
+            seconds=time.perf_counter() - started,
+            prompt_tokens=(tokens.prompt_tokens or 0) if tokens is not None else 0,
+            completion_tokens=(tokens.completion_tokens or 0) if tokens is not None else 0,
+            failure=failure,
+        )
+        if failure is not None or answer is None:
+            return None
         if self.cache is not None:
             self.cache.put(
                 key,
                 {"prompt": prompt.name, "version": prompt.version, "answer": answer.model_dump(mode="json")},
             )
         return answer
+
+    def _record(
+        self,
+        usage: LlmUsage,
+        task: str,
+        calls: int = 0,
+        cache_hits: int = 0,
+        retries: int = 0,
+        seconds: float = 0.0,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        failure: str | None = None,
+    ) -> None:
+        """Add one request's counts to the document's usage and to its task's."""
+        with self._lock:
+            per_task = usage.tasks.setdefault(task, TaskUsage())
+            for record in (usage, per_task):
+                record.calls += calls
+                record.cache_hits += cache_hits
+                record.retries += retries
+                record.prompt_tokens += prompt_tokens
+                record.completion_tokens += completion_tokens
+            usage.latency_s += seconds
+            per_task.seconds += seconds
+            if failure is not None:
+                _fail(usage, failure)
+                per_task.failures += 1
 
     def _extra_body(self, schema: dict) -> dict:
         if self.settings.mode != "json_object_schema":

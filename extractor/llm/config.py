@@ -7,6 +7,7 @@ directory, table ``[llm]``) and are overridden by the environment:
     OPENAI_API_KEY       key (any string for local servers)
     BUDGET_EXTRACT_MODEL model name (also OPENAI_MODEL)
     BUDGET_EXTRACT_MODE  tools | json_schema | json | md_json | json_object_schema
+    BUDGET_EXTRACT_CONCURRENCY, BUDGET_EXTRACT_BATCH_SIZE, BUDGET_EXTRACT_TIMEOUT_S
 
 With neither a base URL nor a key, no endpoint is configured and the rules run alone.
 """
@@ -37,12 +38,55 @@ class LlmSettings(BaseModel):
     api_key: str | None = Field(default=None, repr=False)
     model: str = "gpt-4o-mini"
     mode: LlmMode = "json"
-    timeout_s: float = 60.0
-    max_retries: int = Field(default=3, description="transport retries (429, 5xx, timeouts) with backoff")
+    timeout_s: float | None = Field(
+        default=None,
+        description="seconds per request; default 900 for a local server (a slow CPU model: 5-20 generated "
+        "tokens/s, and an abandoned request keeps running on the server), 60 for a hosted one",
+    )
+    max_retries: int | None = Field(
+        default=None,
+        description="transport retries (429, 5xx, timeouts) with backoff; default 0 for a local server (a "
+        "retry would queue behind the abandoned request), 2 for a hosted one",
+    )
     max_reasks: int = Field(default=1, description="re-asks after an answer fails validation")
+    concurrency: int | None = Field(
+        default=None, ge=1, description="requests in flight; default 1 for a local server, 4 for a hosted one"
+    )
+    batch_size: int = Field(
+        default=1, ge=1, description="reason texts per change_reasons request (small models answer one reliably)"
+    )
     temperature: float = 0.0
     cache_dir: Path | None = Field(default=Path(".cache/llm"), description="None disables the cache")
     offline: bool = Field(default=False, description="answer only from the cache; a miss is a failure")
+
+    @property
+    def local(self) -> bool:
+        """Is the endpoint on this machine or a private network (a self-hosted server)?"""
+        from ipaddress import ip_address
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.base_url or "").hostname or ""
+        if host == "localhost" or host.endswith(".local"):
+            return True
+        try:
+            return ip_address(host).is_private or ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def effective_timeout_s(self) -> float:
+        """``timeout_s``, or its default for the kind of endpoint."""
+        return self.timeout_s if self.timeout_s is not None else (900.0 if self.local else 60.0)
+
+    @property
+    def effective_max_retries(self) -> int:
+        """``max_retries``, or its default for the kind of endpoint."""
+        return self.max_retries if self.max_retries is not None else (0 if self.local else 2)
+
+    @property
+    def effective_concurrency(self) -> int:
+        """``concurrency``, or its default for the kind of endpoint."""
+        return self.concurrency if self.concurrency is not None else (1 if self.local else 4)
 
     @property
     def endpoint_host(self) -> str | None:
@@ -71,6 +115,9 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
         ("model", "OPENAI_MODEL"),
         ("model", "BUDGET_EXTRACT_MODEL"),
         ("mode", "BUDGET_EXTRACT_MODE"),
+        ("concurrency", "BUDGET_EXTRACT_CONCURRENCY"),
+        ("batch_size", "BUDGET_EXTRACT_BATCH_SIZE"),
+        ("timeout_s", "BUDGET_EXTRACT_TIMEOUT_S"),
     ):
         if env.get(var):
             values[key] = env[var]

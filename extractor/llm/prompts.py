@@ -19,7 +19,7 @@ PROMPT_DIR = Path(prompts.__file__).resolve().parent
 
 # The version each task uses; bump here when a new template file is added.
 CURRENT = {
-    "change_reasons": "v1",
+    "change_reasons": "v2",
     "policy_documents": "v1",
     "indicators": "v2",
     "change_statements": "v1",

@@ -9,20 +9,33 @@ dropped and counted in ``usage.ungrounded_dropped``. Returned items carry ``orig
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import get_args
+from typing import TypeVar, get_args
 
 from extractor.llm.client import LlmClient
-from extractor.llm.grounding import Grounder
+from extractor.llm.grounding import Grounder, fold
 from extractor.money import UNIT_PATTERN, to_wan
+from extractor.narrative.reasons import categorize_with_confidence
 from extractor.narrative.text import NarrativeText
 from extractor.tables.performance import parse_target
 from schemas import ChangeStatement, Indicator, LlmUsage, PolicyDocument, Provenance, Reason
-from schemas.llm import ChangeItem, Changes, IndicatorItem, Indicators, PolicyDocuments, ReasonSplits
+from schemas.llm import (
+    ChangeItem,
+    Changes,
+    IndicatorItem,
+    Indicators,
+    PolicyDocuments,
+    ReasonItem,
+    ReasonList,
+    ReasonSplits,
+)
 from schemas.tables import Unit
 
-REASON_BATCH = 6  # reason texts per call: small models lose track of longer lists
+A = TypeVar("A")
+R = TypeVar("R")
 _CHANGE_HINT = re.compile(r"主要原因|比上年|比20\d\d年|较上年|与上年")
 
 
@@ -43,10 +56,23 @@ class LlmContext:
             return None
         span = self.grounder.find(needle, *window)
         if span is None:
-            self.usage.ungrounded_dropped += 1
+            self.drop("not_in_source")
         else:
             self.usage.grounded += 1
         return span
+
+    def drop(self, reason: str) -> None:
+        """Count an item (or field) the grounding rejected, by reason."""
+        self.usage.ungrounded_dropped += 1
+        self.usage.dropped[reason] = self.usage.dropped.get(reason, 0) + 1
+
+    def map(self, fn: Callable[[A], R], items: list[A]) -> list[R]:
+        """``fn`` over ``items`` with at most ``concurrency`` requests in flight, results in order."""
+        workers = min(self.client.settings.effective_concurrency, len(items))
+        if workers <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(fn, items))
 
 
 def locate_in_order(grounder: Grounder, texts: list[str | None]) -> list[tuple[int, int] | None]:
@@ -88,47 +114,88 @@ def _reason_windows(
     return out
 
 
-def split_reasons(
-    ctx: LlmContext, changes: list[ChangeStatement], statements: list[tuple[int, int] | None] | None = None
-) -> dict[int, list[Reason]]:
-    """Atomic reasons with categories for every change with a reason text (``statements``: their
-    ``statement_spans``, when the caller has them already).
+def reason_signal(change: ChangeStatement) -> str | None:
+    """Why the rules' split of ``change``'s reason needs the LLM, or None when the rules are sure.
 
-    Returns change index → grounded reasons. A change whose batch failed, or for which any
-    returned reason is not in its reason text, is absent: a split is used whole or not at all.
+    ``no_rule_split``: a reason text the rules did not split (none found, or the LLM alone is
+    asked); ``category_unsure``: a rule reason of category ``other`` or whose keywords match
+    several categories.
+    """
+    if not change.reason_text:
+        return None
+    if not change.reasons:
+        return "no_rule_split"
+    if any(r.category == "other" or not categorize_with_confidence(r.text)[1] for r in change.reasons):
+        return "category_unsure"
+    return None
+
+
+def split_reasons(
+    ctx: LlmContext,
+    changes: list[ChangeStatement],
+    statements: list[tuple[int, int] | None] | None = None,
+    only_unsure: bool = True,
+) -> dict[int, list[Reason]]:
+    """Atomic reasons with categories for the changes whose reason the rules are unsure of
+    (``reason_signal``; every change with a reason text when ``only_unsure`` is False).
+    ``statements``: their ``statement_spans``, when the caller has them already.
+
+    One reason text per request (``batch_size`` in the settings for models that take more); a
+    text printed for several statements is asked once. Returns change index → grounded reasons.
+    A change whose request failed, or for which any returned reason is not in its reason text,
+    is absent: a split is used whole or not at all.
     """
     if statements is None:
         statements = statement_spans(ctx, changes)
     windows = _reason_windows(ctx, changes, statements)
-    todo = [
-        (i, c.reason_text, w) for (i, c), w in zip(enumerate(changes), windows, strict=True) if w is not None
-    ]
+    todo: dict[str, list[tuple[int, tuple[int, int]]]] = {}
+    for (i, c), w in zip(enumerate(changes), windows, strict=True):
+        if w is not None and c.reason_text and (not only_unsure or reason_signal(c)):
+            todo.setdefault(c.reason_text, []).append((i, w))
+    texts = list(todo)
+    size = ctx.client.settings.batch_size
+    batches = [texts[b : b + size] for b in range(0, len(texts), size)]
+    answers = ctx.map(lambda batch: _ask_reasons(ctx, batch), batches)
     out: dict[int, list[Reason]] = {}
-    for b in range(0, len(todo), REASON_BATCH):
-        batch = todo[b : b + REASON_BATCH]
-        items = "\n".join(f"[{n}] {t}" for n, (_, t, _) in enumerate(batch, 1))
-        answer = ctx.client.ask("change_reasons", ReasonSplits, ctx.usage, items=items)
-        if answer is None:
-            continue
-        by_id = {item.id: item for item in answer.items}
-        for n, (i, _, window) in enumerate(batch, 1):
-            item = by_id.get(n)
-            if item is None or not item.reasons:
-                continue
-            spans = [ctx.ground(r.text, window) for r in item.reasons]
-            if any(span is None for span in spans):
-                continue
-            out[i] = [
-                Reason(
-                    text=ctx.text.text[span[0] : span[1]],
-                    category=r.category,
-                    origin="llm",
-                    provenance=ctx.text.provenance(*span),
-                )
-                for r, span in zip(item.reasons, spans, strict=True)
-                if span is not None
-            ]
+    for batch, answer in zip(batches, answers, strict=True):
+        for text, items in zip(batch, answer, strict=True):
+            for i, window in todo[text]:
+                reasons = _grounded_reasons(ctx, items, window)
+                if reasons is not None:
+                    out[i] = reasons
     return out
+
+
+def _ask_reasons(ctx: LlmContext, batch: list[str]) -> list[list[ReasonItem] | None]:
+    """The model's reasons for each text of ``batch`` (None where it gave none)."""
+    if len(batch) == 1:
+        one = ctx.client.ask("change_reasons", ReasonList, ctx.usage, text=batch[0])
+        return [one.reasons if one is not None and one.reasons else None]
+    items = "\n".join(f"[{n}] {t}" for n, t in enumerate(batch, 1))
+    answer = ctx.client.ask("change_reasons", ReasonSplits, ctx.usage, prompt_version="v1", items=items)
+    by_id = {item.id: item.reasons for item in answer.items} if answer is not None else {}
+    return [by_id.get(n) or None for n in range(1, len(batch) + 1)]
+
+
+def _grounded_reasons(
+    ctx: LlmContext, items: list[ReasonItem] | None, window: tuple[int, int]
+) -> list[Reason] | None:
+    """The reasons, each a span of the reason text at ``window``; None if any is not there."""
+    if not items:
+        return None
+    spans = [ctx.ground(r.text, window) for r in items]
+    if any(span is None for span in spans):
+        return None
+    return [
+        Reason(
+            text=ctx.text.text[span[0] : span[1]],
+            category=r.category,
+            origin="llm",
+            provenance=ctx.text.provenance(*span),
+        )
+        for r, span in zip(items, spans, strict=True)
+        if span is not None
+    ]
 
 
 def policy_documents(
@@ -143,8 +210,11 @@ def policy_documents(
         return None
     docs = []
     for d in answer.documents:
-        title_span = ctx.ground(d.title, window) if d.title else None
+        title_span = _titled(ctx, ctx.ground(d.title, window) if d.title else None, window)
         number_span = ctx.ground(d.doc_number, window) if d.doc_number else None
+        if number_span is not None and not DOC_NUMBER_SHAPE.search(ctx.text.text[number_span[0] : number_span[1]]):
+            ctx.drop("doc_number_shape")  # a phrase is no 文号
+            number_span = None
         issuer_span = ctx.ground(d.issuer, window) if d.issuer else None
         if title_span is None and number_span is None:
             continue
@@ -160,6 +230,36 @@ def policy_documents(
             )
         )
     return docs
+
+
+# A 文号: issuer code, year in brackets, number, 号 ("苏财预〔2017〕19号", "沪府发[2020]5 号").
+DOC_NUMBER_SHAPE = re.compile(r"^[^\s，。；、《》]{1,20}?[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号$")
+_DOC_NUMBER_INSIDE = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
+_OPEN_TITLE, _CLOSE_TITLE = "《“\"「", "》”\"」"
+
+
+def _titled(ctx: LlmContext, span: tuple[int, int] | None, basis: tuple[int, int]) -> tuple[int, int] | None:
+    """``span`` when it is a title: printed inside 《》 (or quotes), or the whole of the basis (a
+    政策依据 cell that is only a document's name); else None (counted). Any other phrase of the
+    basis is not a title."""
+    if span is None:
+        return None
+    text = ctx.text.text
+    whole = text[basis[0] : basis[1]].strip(" 　。；;，,\n")
+    if text[span[0] : span[1]] == whole and not _DOC_NUMBER_INSIDE.search(whole) and "《" not in whole:
+        return span
+    a, b = span
+    while a > 0 and text[a - 1] in " 　":
+        a -= 1
+    while b < len(text) and text[b] in " 　":
+        b += 1
+    inside = a > 0 and b < len(text) and text[a - 1] in _OPEN_TITLE and text[b] in _CLOSE_TITLE
+    if span[0] > 0 and text[span[0]] in _OPEN_TITLE and text[span[1] - 1] in _CLOSE_TITLE:
+        return span[0] + 1, span[1] - 1  # the model kept the 《》
+    if not inside:
+        ctx.drop("title_not_in_brackets")
+        return None
+    return span
 
 
 def indicators(
@@ -178,16 +278,19 @@ def indicators(
     project_span = grounder.find(answer.project) if answer.project else None
     project = _cut(table_text, project_span)
     names = locate_in_order(grounder, [item.level3 for item in answer.indicators])
-    starts = sorted({span[0] for span in names if span})
+    problems = [_name_problem(item, name) for item, name in zip(answer.indicators, names, strict=True)]
+    starts = sorted({span[0] for span, p in zip(names, problems, strict=True) if span and p is None})
     out = []
-    for item, name in zip(answer.indicators, names, strict=True):
+    for item, name, problem in zip(answer.indicators, names, problems, strict=True):
+        if problem is not None or name is None:
+            ctx.drop(problem or "not_in_source")
+            continue
         # A value must sit in its own row: after the previous indicator's name, before the next.
-        prev = max((s for s in starts if name and s < name[0]), default=0)
-        nxt = min((s for s in starts if name and s > name[0]), default=len(table_text))
-        value = grounder.find(item.value, prev, nxt) if item.value and name else None
-        levels_ok = all(lv is None or grounder.find(lv) is not None for lv in (item.level1, item.level2))
-        if name is None or (item.value and value is None) or not levels_ok:
-            ctx.usage.ungrounded_dropped += 1
+        prev = max((s for s in starts if s < name[0]), default=0)
+        nxt = min((s for s in starts if s > name[0]), default=len(table_text))
+        value = grounder.find(item.value, prev, nxt) if item.value else None
+        if item.value and value is None:
+            ctx.drop("value_outside_row")
             continue
         ctx.usage.grounded += 1
         row = {"value": _cut(table_text, value)}
@@ -196,23 +299,92 @@ def indicators(
             printed = getattr(item, field)
             span = grounder.find(printed, name[0], nxt) if printed else None
             if printed and span is None:
-                ctx.usage.ungrounded_dropped += 1
+                ctx.drop("value_outside_row")
             row[field] = _cut(table_text, span)
-        out.append(_indicator(item, table_text[name[0] : name[1]], row, provenance))
+        levels = _levels(ctx, item, table_text, name[0])
+        out.append(_indicator(item, table_text[name[0] : name[1]], row, levels, provenance))
     return project, out
+
+
+# The 一级/二级 labels of a 绩效目标表 (the national 指标体系 and its local spellings): header cells of
+# a group of rows, never an indicator's name.
+LEVEL1_LABELS = frozenset({"产出指标", "效益指标", "满意度指标", "成本指标"})
+LEVEL2_LABELS = frozenset(
+    {
+        "数量指标",
+        "质量指标",
+        "时效指标",
+        "成本指标",
+        "经济成本指标",
+        "社会成本指标",
+        "生态环境成本指标",
+        "经济效益指标",
+        "社会效益指标",
+        "生态效益指标",
+        "可持续影响指标",
+        "服务对象满意度指标",
+        "满意度指标",
+    }
+)
+_HEADER_WORDS = frozenset({"一级指标", "二级指标", "三级指标", "指标值", "指标名称", "绩效指标", "年度指标值"})
+
+
+def _label_key(text: str | None) -> str:
+    return fold(text or "").text
+
+
+_LEVEL_KEYS = {_label_key(x) for x in LEVEL1_LABELS | LEVEL2_LABELS | _HEADER_WORDS}
+
+
+def _name_problem(item: IndicatorItem, name: tuple[int, int] | None) -> str | None:
+    """Why ``item.level3`` cannot be the name cell of its row (None when it can)."""
+    if name is None:
+        return "not_in_source"
+    key = _label_key(item.level3)
+    if key in _LEVEL_KEYS or any(k.startswith(key) for k in _LEVEL_KEYS if len(key) >= 2):
+        return "name_is_a_level_label"  # a label, or the piece of one a wrapped cell left ("成本指")
+    others = (item.value, item.basis, item.last_year_value, item.scoring_rule, item.evidence)
+    if any(o and _label_key(o) == key for o in others) or parse_target(item.level3)[1] is not None:
+        return "name_is_another_column"  # a value or 佐证资料 returned as the name
+    return None
+
+
+def _levels(ctx: LlmContext, item: IndicatorItem, table_text: str, at: int) -> tuple[str | None, str | None]:
+    """一级/二级 of the row whose name starts at ``at``: the labels printed last before it in the
+    table (the header cells of its group); the model's own only when they are such labels."""
+    out: list[str | None] = []
+    for given, labels in ((item.level1, LEVEL1_LABELS), (item.level2, LEVEL2_LABELS)):
+        printed = _last_label_before(table_text, at, labels)
+        if given and _label_key(given) not in {_label_key(x) for x in labels}:
+            ctx.drop("level_not_a_header")
+            given = None
+        out.append(printed or given)
+    return out[0], out[1]
+
+
+def _last_label_before(text: str, at: int, labels: frozenset[str]) -> str | None:
+    """The label printed last before ``at``: the one ending latest, the longest of those ending
+    together ("经济成本指标" rather than the "成本指标" inside it)."""
+    window = fold(text[:at]).text  # a label wrapped in its cell ("产出\n指标") is still the label
+    found = [(i + len(label), len(label), label) for label in labels if (i := window.rfind(label)) >= 0]
+    return max(found)[2] if found else None
 
 
 _ROW_FIELDS = ("basis", "last_year_value", "weight", "scoring_rule", "evidence")
 
 
 def _indicator(
-    item: IndicatorItem, name: str, row: dict[str, str | None], provenance: Provenance
+    item: IndicatorItem,
+    name: str,
+    row: dict[str, str | None],
+    levels: tuple[str | None, str | None],
+    provenance: Provenance,
 ) -> Indicator:
-    value_raw = row["value"]
+    value_raw = re.sub(r"\s*\n\s*", "", row["value"]) if row["value"] else None  # wrapped in its cell
     operator, number, unit = parse_target(value_raw) if value_raw else (None, None, None)
     return Indicator(
-        level1=item.level1,
-        level2=item.level2,
+        level1=levels[0],
+        level2=levels[1],
         level3=name,
         value_raw=value_raw,
         operator=operator,  # type: ignore[arg-type]
@@ -228,27 +400,47 @@ def _indicator(
     )
 
 
-def unmatched_changes(ctx: LlmContext, covered: list[tuple[int, int]]) -> list[ChangeStatement]:
-    """Change statements in paragraphs that look like comparisons but no rule matched.
+def unmatched_changes(
+    ctx: LlmContext, changes: list[ChangeStatement], statements: list[tuple[int, int] | None]
+) -> list[ChangeStatement]:
+    """Change statements in paragraphs whose amounts the rules' statements do not all account for.
 
-    The subject and reason must be spans of the paragraph; every number must be a printed
-    number of the paragraph (as a whole token, not a digit run inside "2025年"), and its unit
-    and sign are read from the source (增加/减少 before it), never taken from the model.
+    A paragraph that looks like a comparison goes to the LLM when it prints an amount with a
+    money unit that no rule statement overlapping it claims (as its amount, change or previous
+    amount): two items the rules read as one, a wording no rule knows. What comes back must be
+    new (a statement equal to a rule's is dropped) and grounded: the subject and reason are spans
+    of the paragraph; every number a printed number of it (as a whole token, not a digit run
+    inside "2025年"), its unit and sign read from the source (增加/减少 before it), never taken
+    from the model.
     """
-    out = []
+    placed = [(span, c) for span, c in zip(statements, changes, strict=True) if span is not None]
+    todo = []
     for start, end in ctx.text.paragraphs():
         para = ctx.text.text[start:end]
-        if not _CHANGE_HINT.search(para) or any(s < end and start < e for s, e in covered):
+        if not _CHANGE_HINT.search(para):
             continue
-        answer = ctx.client.ask("change_statements", Changes, ctx.usage, text=para)
+        own = [c for (s, e), c in placed if s < end and start < e]
+        claimed = {abs(v) for c in own for v in (c.amount, c.delta, c.previous_amount) if v is not None}
+        tokens = _number_tokens(para)
+        if any(t.unit in _MONEY_UNITS and abs(t.value) not in claimed for t in tokens):
+            todo.append((start, end, own, tokens))
+    answers = ctx.map(
+        lambda job: ctx.client.ask("change_statements", Changes, ctx.usage, text=ctx.text.text[job[0] : job[1]]),
+        todo,
+    )
+    out = []
+    for (start, end, own, tokens), answer in zip(todo, answers, strict=True):
         if answer is None:
             continue
-        tokens = _number_tokens(para)
+        known = {(c.amount, c.delta) for c in own}
         for item in answer.changes:
             change = _grounded_change(ctx, item, tokens, start, end)
             if change is None:
-                ctx.usage.ungrounded_dropped += 1
+                continue  # counted by _grounded_change
+            if (change.amount, change.delta) in known:
+                ctx.drop("duplicate_of_rule")
                 continue
+            known.add((change.amount, change.delta))
             ctx.usage.grounded += 1
             out.append(change)
     return out
@@ -296,6 +488,7 @@ def _grounded_change(
 ) -> ChangeStatement | None:
     subject = ctx.grounder.find(item.subject, start, end) if item.subject else None
     if subject is None:
+        ctx.drop("not_in_source")
         return None
     after = subject[0] - start
     picked = {
@@ -305,7 +498,8 @@ def _grounded_change(
     }
     printed = {"amount": item.amount, "delta": item.delta, "growth_percent": item.growth_percent}
     if any(printed[k] is not None and picked[k] is None for k in picked):
-        return None  # a number the paragraph does not print
+        ctx.drop("number_not_printed")  # a number the paragraph does not print
+        return None
     reason = ctx.grounder.find(item.reason_text, start, end) if item.reason_text else None
     amount, delta, growth = picked["amount"], picked["delta"], picked["growth_percent"]
     unit = (amount or delta).unit if (amount or delta) else "万元"

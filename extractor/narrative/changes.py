@@ -32,14 +32,25 @@ UNIT = UNIT_PATTERN  # 亿元|千元|万元|元
 _UP, _DOWN = "增加|增长|上升|提高", "减少|下降|降低|减小"
 # Words that introduce only a rate: "增幅 29.66%", "降幅 5%".
 _UP_RATE, _DOWN_RATE = "增幅|增长率|增速", "降幅|下降率|降低率"
-_FLAT = "基本持平|持平|保持不变|没有变化|无变化|一致"
-_BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|执行数|年初预算数?|预算数|预算|决算数|决算)?"
+# "与上年持平", "与上年保持一致", "与上年相同", "与上年数一致", "与上年相比无变化", "较上年无增减".
+_FLAT = "基本持平|持平|保持不变|保持一致|没有变化|无变化|无增减|一致|相同"
+# "上年预算数", "2025年预算执行数", "上年数" ("与上年数一致"), "上年同期".
+_BASE = r"(?:上一?年度?|\d{4}\s*年度?)?\s*(?:当年)?\s*(?:预算执行数|预算执行|执行数|年初预算数?|预算数|预算|决算数|决算|同期数?|数)?"
 # "比上年预算" / "与2025年预算" / "较2023年度" … then a direction.
 _ANCHOR = re.compile(
     rf"(?P<prep>比|较|与|同)\s*(?P<base>{_BASE})\s*(?:相比|相较)?\s*[，,]?\s*"
     rf"(?P<dir>{_UP}|{_DOWN}|{_FLAT})"
 )
 # "与 2023 年度相比，<subject>减少 d 万元": the subject follows the comparison.
+# A total of both sides printed once and compared once for each ("收入、支出预算总计 a 万元，与上年相比
+# 收、支预算总计各增加 d 万元"): one statement per side. Without 各/均/分别 a "收支总预算" is one subject.
+_BOTH_SIDES = r"收\s*入?\s*[、和及与]?\s*支\s*出?"
+_JOINT = re.compile(
+    rf"(?P<fiscal>财政拨款)?\s*{_BOTH_SIDES}\s*(?P<measure>(?:预算|决算)?\s*(?:总预算|总决算|总计|合计|总额|总数))"
+    rf"\s*(?:均|各)?\s*(?:为|是)?\s*(?P<num>{NUM})\s*(?P<unit>{UNIT})\s*[。，,；;]?\s*"
+    rf"(?P<prep>比|较|与|同)\s*(?P<base>{_BASE})\s*(?:相比|相较|比较)?\s*[，,]?\s*"
+    rf"(?P<subj>[^，。；;\d]{{0,24}}?)(?:各|均|分别)\s*(?P<dir>{_UP}|{_DOWN}|{_FLAT})"
+)
 _ANCHOR_AFTER = re.compile(r"与\s*(?P<base>上一?年度?|\d{4}\s*年度?|\s*年度)\s*相比\s*[，,]")
 # Inside a "其中：" list the base is not repeated: "因公出国（境）费增加0.00万元", and in 决算
 # "其中：因公出国（境）费支出决算持平；公务接待费支出决算持平。"
@@ -66,6 +77,11 @@ _BUDGET_PAIR = re.compile(
     rf"年初预算数?\s*为\s*(?P<prev>{NUM})\s*(?P<unit>{UNIT})[^。；;]{{0,30}}?决算数?\s*为\s*(?P<cur>{NUM})\s*(?P=unit)"
 )
 AMOUNT = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{UNIT})")
+# An amount printed without its unit at the end of the subject's clause ("预算数为196.72",
+# "支出 0"); never a year, a count or a percentage (those carry 年/人/个/% or stand elsewhere).
+_BARE_AMOUNT = re.compile(
+    rf"(?:为|是|支出|预算|总计|合计|安排|决算)\s*(?P<num>(?<![\d.]){NUM})\s*[，,。；;]?\s*$"
+)
 """A printed amount and its unit: "1,234.50 万元"."""
 _NOT_ARRANGED = re.compile(
     r"(?:^|(?<=[。；;\n]))(?P<subj>[^，。；;\n\d]{2,40}?)(?:均)?未安排[。；;]?(?=\n|$)"
@@ -87,12 +103,60 @@ _YEAR = re.compile(r"\d{4}\s*年度?(?:的)?")
 _GENERIC_SUBJECT = re.compile(
     r"^(?:当年)?(?:预算|预算数|预算安排|预算执行数?|执行数|年初预算数?|决算|决算数|支出决算|安排|合计|总计)?(?:为|是)?$"
 )
+# "…增加了该项支出。增减相抵后与上年相比减少 d 万元": the net of the reasons, restating the statement.
+_RESTATEMENT = re.compile(r"^(?:增减|收支)?(?:相抵|抵顶|抵消|抵减)后?|^综上(?:所述)?|^总体(?:来看|上)|^总的来看")
 _FUNCTIONAL = re.compile(r"[（(]\s*\d*\s*类\s*[)）]")
 _FUNCTIONAL_PART = re.compile(
     r"(?P<name>[^（()）“”\"]+?)\s*[（(]\s*(?P<code>\d*)\s*(?P<level>类|款|项)\s*[)）]"
 )
 _THREE_PUBLIC_ITEM = re.compile(r"因公出国|公务用车|公务接待")
 _SENTENCE_END = "。！？!?"
+
+
+# The family's wordings of a comparison, each with sentences printed in real volumes (Jiangsu
+# 省委办公厅 2017-2019, Putuo, the seeds) and a harder one in other provinces' usual phrasing;
+# tests/test_family_wordings.py runs every example through ``find_changes``.
+WORDINGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "both sides' total compared once (_JOINT): one statement per side",
+        "收入、支出预算总计 a 万元，与上年相比收、支预算总计各增加 d 万元",
+        (
+            "江苏省委办公厅2018年度收入、支出预算总计24458.43万元，与上年相比收、支预算总计各增加3608.98万元，增长17.31%。",
+            "省委办公厅 2017 年度财政拨款收、支总预算 20702.25万元。与上年相比，财政拨款收、支总计各增加 2043.58 万元，增长 10.95%。",
+            "本部门2024年收入和支出预算总计均为1,234.56万元，比2023年预算均减少56.78万元，下降4.40%。",
+        ),
+    ),
+    (
+        "unchanged (_FLAT, _BASE 数/同期)",
+        "与上年数一致 / 与上年预算数一致 / 与上年保持一致 / 与上年相同 / 与上年相比无变化 / 较上年无增减",
+        (
+            "江苏省委办公厅2018年政府性基金支出预算支出0万元，与上年数一致。",
+            "2．财政专户管理资金收入预算总计 147.20 万元。与上年保持一致。",
+            "单位预留机动经费预算数为 196.72 万元。与上年相同。",
+            "（2）政府性基金收入预算0万元，与上年相比无变化。",
+            "公务接待费预算支出 28 万元，本年数与上年预算数一致。",
+            "会议费支出12.00万元，较上年同期无增减。",
+        ),
+    ),
+    (
+        "与上年相比 after the amount, with or without a comma (_ANCHOR, _ANCHOR_AFTER)",
+        "X 支出 a 万元，与上年相比增加 d 万元 / 与上年相比，X 增加 d 万元",
+        (
+            "1．一般公共服务（类）支出20153.75万元，主要用于保障机构正常运转。与上年相比增加3161.38万元，增长18.60%。",
+            "江苏省委办公厅2018年财政拨款预算支出24458.43万元，占本年支出合计的100%。与上年相比，财政拨款支出增加3756.18万元，增长18.14%。",
+            "教育支出（类）856.30万元，同上年相比，减少42.10万元，下降4.68%。",
+        ),
+    ),
+    (
+        "amounts printed without a unit (_BARE_AMOUNT, _BARE_CHANGE_NUMBER): the unit is the one the"
+        " change prints, never assumed",
+        "X 预算数为 a，比上年增加 d 万元 / X 为 a，与上年数一致",
+        (
+            "单位预留机动经费预算数为196.72，比上年增加5.00万元，增长2.61%。",
+            "基本支出预算数为570.03，比上年预算减少30.41，降幅5.06%。",
+        ),
+    ),
+)
 
 
 @dataclass
@@ -107,6 +171,40 @@ class _Anchor:
     delta_unit: str | None = None
     growth: Decimal | None = None
     subject_after: tuple[int, int] | None = None  # 决算 "与…相比，<subject>减少"
+    joint: _Joint | None = None  # "收、支预算总计各增加": one comparison for two subjects
+
+
+@dataclass(frozen=True)
+class _Joint:
+    """The two sides of a "收入、支出预算总计 a 万元，与上年相比收、支预算总计各增加 d 万元" statement."""
+
+    start: int  # where the total is named
+    subjects: tuple[str, str]  # ("收入预算总计", "支出预算总计") as printed, each side spelled out
+    fiscal: bool  # 财政拨款收、支总预算
+    amount: Decimal | None
+    unit: str
+
+
+def _joint_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
+    """One anchor per "<both sides> a 万元，与上年相比…各增加 d 万元" statement (see ``_JOINT``)."""
+    out = []
+    for m in _JOINT.finditer(text):
+        sign = _sign(m["dir"])
+        end, delta, unit, growth = _numbers_after(text, m.end(), sign)
+        if sign and end == m.end():
+            continue
+        # The name as the comparison repeats it ("收、支预算总计"), else as the total was printed.
+        printed = re.sub(r"\s+", "", m["subj"])
+        named = re.search(rf"(?P<pre>[^，、]*?){_BOTH_SIDES}(?P<measure>.*)$", printed)
+        pre, measure = (named["pre"], named["measure"]) if named else ("", re.sub(r"\s+", "", m["measure"]))
+        fiscal = bool(m["fiscal"]) or "财政拨款" in pre
+        pre = "财政拨款" if fiscal else pre
+        subjects = (f"{pre}收入{measure}", f"{pre}支出{measure}")
+        joint = _Joint(m.start(), subjects, fiscal, parse_number(m["num"]), m["unit"])
+        out.append(
+            _Anchor(m.start("prep"), end, _base_of(m["base"], doc_kind), sign, delta, unit, growth, joint=joint)
+        )
+    return out
 
 
 def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
@@ -147,11 +245,27 @@ def _signed(sign: int, value: Decimal | None) -> Decimal | None:
     return abs(value) if value == 0 else value
 
 
+# A change printed without its unit ("比上年增加 12.50，增长 3.2%"): a decimal number, or one
+# followed by its rate; "增加 6 人" is no money change. Its unit is the subject's.
+_BARE_CHANGE_NUMBER = re.compile(
+    rf"\s*(?P<num>{SIGNED})(?=\s*[，,]\s*(?:{_UP_RATE}|{_DOWN_RATE}|{_UP}|{_DOWN})\s*(?:为)?\s*{SIGNED}\s*%)"
+    rf"|\s*(?P<dec>[-－−–]?\s*\d[\d,]*\.\d+)(?=\s*(?:[，,。；;]|$))"
+)
+
+
 def _numbers_after(text: str, pos: int, sign: int) -> tuple[int, Decimal | None, str | None, Decimal | None]:
-    """After a direction word: "d 万元，增长 g%" or "g%". Returns (end, delta, unit, growth)."""
+    """After a direction word: "d 万元，增长 g%" or "g%". Returns (end, delta, unit, growth);
+    a change printed without a unit has unit None (the caller takes the subject's)."""
     m = _CHANGE_NUMBER.match(text, pos)
     if m is None:
-        return pos, None, None, None
+        bare = _BARE_CHANGE_NUMBER.match(text, pos)
+        if bare is None:
+            return pos, None, None, None
+        value = _signed(sign, parse_number(bare["num"] or bare["dec"]))
+        g = _GROWTH_AFTER.match(text, bare.end())
+        if g is None:
+            return bare.end(), value, None, None
+        return g.end(), value, None, _signed(_sign(g["dir"]), parse_number(g["num"]))
     value = _signed(sign, parse_number(m["num"]))
     if m["unit"] == "%":
         return m.end(), None, None, value
@@ -189,6 +303,7 @@ def _clause_start(text: str, pos: int, floor: int = 0) -> int:
 
 
 def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
+    joints = _joint_anchors(text, doc_kind)
     out: list[_Anchor] = []
     for m in _ANCHOR.finditer(text):
         sign = _sign(m["dir"])
@@ -237,6 +352,9 @@ def _find_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
     for m in _BARE_FLAT.finditer(text):
         if not any(s <= m.start() < e for s, e in taken):
             out.append(_Anchor(m.start("dir"), m.end(), None, 0))
+    # A joint statement's comparison is read once, as the joint one.
+    spans = [(j.joint.start, j.end) for j in joints if j.joint]
+    out = [a for a in out if not any(s <= a.start < e for s, e in spans)] + joints
     return sorted(out, key=lambda a: a.start)
 
 
@@ -278,6 +396,11 @@ def _parse_head(text: str, start: int, end: int) -> _Head:
     head = _Head(start=start, subject="")
     amount = AMOUNT.search(chunk)
     if amount is None:
+        bare = _BARE_AMOUNT.search(chunk)
+        if bare is not None:  # "单位预留机动经费预算数为196.72。与上年相同": the unit is not printed
+            head.subject = _clean_subject(re.split(r"[，,]", chunk[: bare.start("num")])[-1])
+            head.amount = parse_number(bare["num"])
+            return head
         head.subject = _clean_subject(chunk.split("，")[-1].split(",")[-1])
         return head
     before = chunk[: amount.start()]
@@ -341,6 +464,31 @@ def _find_head(text: str, anchor_start: int, floor: int) -> _Head:
     return own
 
 
+def _paragraph_unit(text: str, start: int, end: int) -> str | None:
+    """The money unit printed with the amounts of the paragraph holding ``text[start:end]``, when
+    there is exactly one."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    units = {m["unit"] for m in AMOUNT.finditer(text, a, len(text) if b < 0 else b)}
+    return units.pop() if len(units) == 1 else None
+
+
+def _sentence_before(text: str, pos: int) -> int | None:
+    """Start of the sentence that ends with the 。 just before ``pos`` in the same paragraph."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i < 0 or text[i] not in "。；;":
+        return None
+    floor = text.rfind("\n", 0, i) + 1
+    return _clause_start(text, i, floor) if i > floor else None
+
+
+def _loose_name(subject: str) -> str:
+    """A subject without the measure words a repetition may drop ("财政拨款预算支出" ~ "财政拨款支出")."""
+    return re.sub(r"\s+|预算|决算|本年|当年|数$", "", subject)
+
+
 def _budget_pair(text: str, start: int, before: int) -> tuple[Decimal, Decimal, str, int] | None:
     """(年初预算, 决算, unit, clause start) of the last "年初预算为 p 万元，支出决算为 a 万元" in the
     paragraph holding ``start``, before ``before``: 决算 states them before "决算数小于预算数"."""
@@ -391,8 +539,8 @@ def _heading_section(heading: str) -> ChangeSection | None:
         (r"三公", "three_public"),
         (r"运行经费", "admin_operation"),
         (r"结转结余", "carryover"),
-        (r"一般公共预算(当年拨款|财政拨款支出)", "general_public_appropriation"),
-        (r"财政拨款收(入)?支", "fiscal"),
+        (r"一般公共预算(当年拨款|财政拨款支出|支出预算情况)", "general_public_appropriation"),
+        (r"财政拨款收(入)?支|财政拨款支出(预算|决算)|政府性基金", "fiscal"),
         (r"收入(预算|决算)?(情况)?说明", "revenue"),
         (r"支出(预算|决算)(情况)?说明", "expenditure"),
     ]
@@ -400,6 +548,31 @@ def _heading_section(heading: str) -> ChangeSection | None:
         if re.search(pattern, h):
             return section
     return None
+
+
+# "（二）支出预算总计 24458.43 万元。包括：": the items listed next break that side's total down.
+_SIDE_LEAD_IN = re.compile(
+    r"^\s*[（(]?[一二三四五六七八九十\d]+[)）、.．]?\s*(?P<side>收入|支出)(?:预算|决算)?(?:总计|合计)[^。\n]{0,30}?"
+    r"[。，,]?\s*(?:包括|其中)\s*[:：]?\s*$"
+)
+
+
+_TOP_HEADING = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+\s*[、.．])")
+
+
+def _breakdowns(text: str) -> list[tuple[int, int, str]]:
+    """``[start, end)`` and side of every list that breaks a 收入/支出 total down, each up to the
+    next heading or lead-in."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for para in text.split("\n"):
+        m = _SIDE_LEAD_IN.match(para)
+        if out and out[-1][1] < 0 and (m or _TOP_HEADING.match(para)):
+            out[-1] = (out[-1][0], pos, out[-1][2])
+        if m:
+            out.append((pos, -1, m["side"]))
+        pos += len(para) + 1
+    return [(a, b if b >= 0 else len(text), side) for a, b, side in out]
 
 
 def _sections(text: str) -> list[tuple[int, ChangeSection | None]]:
@@ -456,7 +629,7 @@ def _classify(subject: str, context: ChangeSection | None) -> tuple[ChangeSectio
     if section in (None, "other", "admin_operation", "carryover", "three_public"):
         if "收入" in s:
             section = "revenue"
-        elif re.search(r"拨款支出|财政拨款", s):
+        elif re.search(r"拨款支出|财政拨款|政府性基金(?:预算)?支出", s):
             section = "fiscal"
         elif re.search(r"基本支出|项目支出|支出预算|支出决算", s):
             section = "expenditure"
@@ -668,6 +841,8 @@ def _statement(
     previous: Decimal | None = None,
 ) -> ChangeStatement:
     code, refs = resolve_functional(subject, index) if kind == "functional_item" else (None, [])
+    if kind == "functional_item" and code is None and (code := _class_code(subject)):
+        refs = index.code_refs(code)
     if kind in ("three_public_total", "three_public_item"):
         refs = index.three_public_refs(subject)
     unit = unit or "万元"
@@ -705,18 +880,26 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
     sections = _sections(s)
     section_starts = [st for st, _ in sections]
     anchors = _find_anchors(s, doc_kind)
+    breakdowns = _breakdowns(s)
     found: list[tuple[int, ChangeStatement, int]] = []  # (start, statement, where its reason may start)
     last_full: tuple[int, ComparisonBase | None] | None = None
     starts: list[int] = []
     for a in anchors:
         at = bisect_right(section_starts, a.start)  # sections from here on start after the anchor
         context = sections[at - 1][1] if at else None
+        if a.joint:
+            start = _clause_start(s, a.joint.start, section_starts[at - 1] if at else 0)
+            for stmt in _joint_statements(text, index, a, start):
+                found.append((start, stmt, a.end))
+                starts.append(start)
+            last_full = (a.end, a.base)
+            continue
         if a.subject_after:
             head = _Head(start=a.start, subject=_clean_subject(s[a.subject_after[0] : a.subject_after[1]]))
         else:
             floor = section_starts[at - 1] if at else 0
             head = _find_head(s, a.start, floor)
-        if not _plausible_subject(head.subject):
+        if not _plausible_subject(head.subject) or _RESTATEMENT.match(head.subject):
             continue
         # A comparison inside a reason ("主要原因是…比上年增加 5 万元") is not a statement.
         between = s[head.start : a.start]
@@ -730,9 +913,13 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         else:
             last_full = (a.end, base)
         section, kind = _classify(head.subject, context)
+        if _side_at(breakdowns, head.start) == "支出":
+            section, kind = _in_expenditure_breakdown(head.subject, section, kind)
         subject = head.subject
         if kind == "admin_operation":
             subject = "机关运行经费" if "机关运行经费" in subject else subject
+        elif kind == "functional_item" and not _FUNCTIONAL.search(subject):
+            subject = _class_heading(s, head.start, section_starts[at - 1] if at else 0) + subject
         elif head.amount is None and subject.endswith("预算") and not subject.endswith("支出预算"):
             subject = subject[: -len("预算")]  # "三公经费预算比上年预算…": the 预算 is the comparison's
         amount, unit, previous = head.amount, head.unit, head.previous
@@ -747,6 +934,21 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
                 amount, unit = hit
         if a.subject_after:
             start = _mention_start(s, subject, head.start) or start
+            if amount is None:
+                # "财政拨款预算支出 a 万元，占…%。与上年相比，财政拨款支出增加 d 万元": the sentence before.
+                prev = _sentence_before(s, head.start)
+                if prev is not None:
+                    said = _parse_head(s, prev, head.start - 1)
+                    if said.amount is not None and _loose_name(said.subject) == _loose_name(subject):
+                        amount, unit, start, subject = said.amount, said.unit, prev, said.subject
+                        head.share = head.share if head.share is not None else said.share
+        if unit is None and (amount is not None or a.delta is not None):
+            # Printed without a unit: the one printed with the change, else with the paragraph's
+            # other amounts; with neither, the number is not taken (a unit is never assumed).
+            unit = a.delta_unit or _paragraph_unit(s, start, a.end)
+        delta = a.delta if (a.delta_unit or unit) else None
+        if unit is None:
+            amount = None
         unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
         # Against the 年初预算, ``previous_amount`` holds the 年初预算 and ``amount`` the 决算; ``delta``
         # stays None: the template prints no difference, and the schema's delta is a printed change.
@@ -762,7 +964,7 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
             amount=amount,
             unit=unit or a.delta_unit,
             share=head.share,
-            delta=a.delta,
+            delta=delta,
             growth=a.growth,
             previous=previous,
         )
@@ -790,6 +992,79 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         placed.append((start, stmt))
     _attach_standalone(text, placed, standalone)
     return [stmt for _, stmt in placed]
+
+
+# "（三）住房保障支出（类）" alone on its line: the class the 款/项 items below it belong to.
+_CLASS_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）]\s*(?P<cls>[^\n（()）]{2,24}?[（(]\s*\d*\s*类\s*[)）])\s*$")
+
+
+def _class_heading(text: str, pos: int, floor: int) -> str:
+    """The functional class heading the 款/项 item at ``pos`` is listed under ("" if none): the
+    GUIDE's subject is the full "…（类）…（款）…（项）" name."""
+    found = ""
+    start = floor
+    while start < pos:
+        end = text.find("\n", start, pos)
+        end = pos if end < 0 else end
+        m = _CLASS_HEADING.match(text[start:end])
+        if m:
+            found = re.sub(r"\s+", "", m["cls"])
+        start = end + 1
+    return found
+
+
+def _side_at(breakdowns: list[tuple[int, int, str]], offset: int) -> str | None:
+    """收入/支出 when ``offset`` is inside a list breaking that side's total down."""
+    return next((side for a, b, side in breakdowns if a <= offset < b), None)
+
+
+def _in_expenditure_breakdown(
+    subject: str, section: ChangeSection, kind: SubjectKind
+) -> tuple[ChangeSection, SubjectKind]:
+    """Section and kind of an item of the 支出预算总计 breakdown (all funds, not only 财政拨款): a
+    functional class ("社会保障和就业支出", "住房保障（类）支出") or any other expenditure item there
+    (基本支出, 单位预留机动经费) is an ``expenditure`` statement."""
+    if kind == "functional_item" and not re.search(r"[款项]\s*[)）]", subject):
+        return "expenditure", "functional_item"
+    if _class_code(subject):
+        return "expenditure", "functional_item"
+    return ("expenditure", kind) if section in ("other", "functional_item") else (section, kind)
+
+
+def _class_code(subject: str) -> str | None:
+    """The national code of a functional class named alone ("社会保障和就业支出", "一般公共服务（类）支出")."""
+    name = re.sub(r"\s+|[（(]\s*\d*\s*类\s*[)）]", "", subject)
+    name = re.sub(r"(预算数|预算|数)$", "", name)
+    return FUNCTIONAL_CLASSES.get(name) or FUNCTIONAL_CLASSES.get(f"{name}支出")
+
+
+def _joint_statements(text: NarrativeText, index: TableRows, a: _Anchor, start: int) -> list[ChangeStatement]:
+    """The revenue and the expenditure statement of a joint "收、支…各增加" comparison."""
+    j = a.joint
+    assert j is not None
+    kinds: tuple[tuple[ChangeSection, SubjectKind], ...] = (
+        (("fiscal", "fiscal_total"), ("fiscal", "fiscal_total"))
+        if j.fiscal
+        else (("revenue", "revenue_total"), ("expenditure", "expenditure_total"))
+    )
+    unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
+    return [
+        _statement(
+            text,
+            index,
+            section,
+            kind,
+            subject,
+            (start, a.end),
+            "unchanged" if unchanged else "changed",
+            base=a.base,
+            amount=j.amount,
+            unit=j.unit,
+            delta=a.delta,
+            growth=a.growth,
+        )
+        for subject, (section, kind) in zip(j.subjects, kinds, strict=True)
+    ]
 
 
 class _Standalone:

@@ -335,7 +335,12 @@ def _sum_findings(changes: list[ChangeStatement], tables: list[Table], doc_kind:
     gpa = _pick(changes, "general_public_appropriation", parts_kinds)
     spend = _pick(changes, "expenditure", parts_kinds)
     functional = [c for c in changes if c.subject_kind == "functional_item" and c.code and len(c.code) == 7]
-    revenue = [c for c in changes if c.section == "revenue" and c.status != "not_arranged"]
+    # The revenue total ("收入预算总计") is the whole, not one of the parts.
+    revenue = [
+        c
+        for c in changes
+        if c.section == "revenue" and c.status != "not_arranged" and c.subject_kind != "revenue_total"
+    ]
     # Σ parts in the text against 基本+项目支出 in the text (决算: income ≠ spending by design).
     # Spending the family budgets beside 基本/项目支出 belongs to the whole: with it stated the sum
     # is checked with it, never without it.

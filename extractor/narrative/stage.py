@@ -88,7 +88,7 @@ def _with_llm(
     for project, window in zip(narrative.projects, bases, strict=True):
         if project.policy_basis:
             merge_policy_documents(project, policy_documents(ctx, project.policy_basis, window))
-    narrative.changes += unmatched_changes(ctx, [span for span in statements if span])
+    narrative.changes += unmatched_changes(ctx, narrative.changes, statements)
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
             findings += recover_indicators(ctx, table, region)

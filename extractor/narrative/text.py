@@ -120,9 +120,29 @@ def _wraps(
     return not _SENTENCE_END.search(line.text) and len(line.text) >= 0.85 * typical_len
 
 
+_PAGE_NUMBER = re.compile(r"^\s*[-—－–]?\s*\d{1,3}\s*[-—－–]?\s*$|^\s*第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?\s*$")
+
+
+def _without_page_numbers(lines: list[SourceLine]) -> list[SourceLine]:
+    """``lines`` less the page numbers ("— 8 —", "8", "第 8 页") printed first or last on a page:
+    left in, they cut a sentence wrapped over a page break ("增加 65.88 万 / — 8 — / 元，增长…")."""
+    keep = []
+    for i, ln in enumerate(lines):
+        page = ln.provenance.page
+        edge = (
+            i == 0
+            or i == len(lines) - 1
+            or lines[i - 1].provenance.page != page
+            or lines[i + 1].provenance.page != page
+        )
+        if not (page is not None and edge and _PAGE_NUMBER.match(ln.text)):
+            keep.append(ln)
+    return keep
+
+
 def build_narrative_text(lines: list[SourceLine]) -> NarrativeText:
     """Join the document's prose lines (outside tables) into paragraphs."""
-    lines = [ln for ln in lines if ln.text.strip()]
+    lines = _without_page_numbers([ln for ln in lines if ln.text.strip()])
     right_edge: dict[int | None, float] = {}
     for ln in lines:
         if ln.provenance.bbox is not None:

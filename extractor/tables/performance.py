@@ -11,7 +11,7 @@ from extractor.tables.columns import header_key
 from schemas import Indicator, PerformanceHeader, Provenance, SourceLine
 
 _OPERATOR = re.compile(
-    r"^\s*(≥|≤|>\s*=|<\s*=|=|＞\s*＝|＜\s*＝|>|<|＞|＜|大于等于|小于等于|不低于|不高于|不少于|不超过|等于)\s*"
+    r"^\s*(≥|≤|[>＞]\s*[=＝]|[<＜]\s*[=＝]|=|＝|>|<|＞|＜|大于等于|小于等于|不低于|不高于|不少于|不超过|等于)\s*"
 )
 _OP_MAP = {
     "≥": ">=",
@@ -64,7 +64,8 @@ def parse_target(raw: str) -> tuple[str, Decimal | None, str | None]:
 
     Spaces inside a number are extraction damage (a wrapped cell) and are removed.
     """
-    text = clean_cell(raw)
+    # A value wrapped over lines in its cell ("＞\n=95%", "＜\n=19.2\n0万元") is one value.
+    text = clean_cell(re.sub(r"\s*\n\s*", "", raw))
     m = _OPERATOR.match(text)
     op = "="
     rest = text
