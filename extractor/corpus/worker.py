@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Every document runs in a fork of this process: what its work imports lazily (openpyxl for the
+# 检查表 .xlsx: 0.4 s) is imported here once, or each document would pay for it again.
+import openpyxl  # noqa: F401
+
+import extractor.datapackage  # noqa: F401
 from extractor.audit.checklist import write_checklists
 from extractor.errors import ExtractionError
 from extractor.export import document_json, fact_count, tidy_rows
