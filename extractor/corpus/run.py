@@ -387,6 +387,10 @@ def _extract(
             new[f.relpath] = entry
             if outcome.rows is not None:
                 rows[f.doc_id] = outcome.rows
+            checklist = s.run_dir / "checklists" / f"{f.doc_id}.csv"
+            if outcome.document_json is not None and not checklist.exists():
+                # a worker on another machine (Ray) wrote its 检查表 there, or the document has none
+                write_checklists(s.run_dir, [BudgetDocument.model_validate_json(outcome.document_json)])
             usage = entry.get("llm") or {}
             with lock:
                 if entry["status"].startswith("ok"):
