@@ -58,6 +58,10 @@ class _Expired(BaseException):
     on the way (a page reader that keeps going after a bad page) swallows it."""
 
 
+_RETRY_S = 0.5
+"""How often the timer signal repeats after the limit, until the block has stopped."""
+
+
 def timeout_reason(seconds: float) -> str:
     return f"timeout (> {seconds:g} s)"
 
@@ -68,7 +72,10 @@ def time_limit(path: str, seconds: float | None) -> Iterator[Callable[[], None]]
 
     In the main thread of a POSIX process a timer signal (``ITIMER_REAL``) interrupts the block
     wherever it is — pdfminer is pure Python, so one slow page is stopped too; the previous
-    handler and timer are restored afterwards. Elsewhere (other threads) only ``check()`` enforces
+    handler and timer are restored afterwards. The signal repeats every ``_RETRY_S`` until the
+    block has stopped: an exception raised inside a finalizer or a garbage-collector callback
+    (pypdfium2 closes its objects from weakref finalizers) is printed and dropped by Python, and a
+    one-shot timer that landed there would never stop the block. Elsewhere (other threads) only ``check()`` enforces
     the limit, between pages and stages. Either way the block ends in ``LimitExceeded``.
     """
     if not seconds:
@@ -80,20 +87,23 @@ def time_limit(path: str, seconds: float | None) -> Iterator[Callable[[], None]]
         if time.monotonic() > deadline:
             raise _Expired
 
+    armed = True  # the handler raises until the block has stopped
     use_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     previous_handler = None
     previous_timer = (0.0, 0.0)
     if use_signal:
 
         def expire(signum, frame) -> None:  # noqa: ARG001 (signal handler signature)
-            raise _Expired
+            if armed:
+                raise _Expired
 
         previous_handler = signal.signal(signal.SIGALRM, expire)
-        previous_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+        previous_timer = signal.setitimer(signal.ITIMER_REAL, seconds, _RETRY_S)
     start = time.monotonic()
     try:
         yield check
     except _Expired:
+        armed = False  # stopped: a repeat of the signal must not break the error being raised
         raise LimitExceeded(path, timeout_reason(seconds), "seconds") from None
     finally:
         if use_signal:

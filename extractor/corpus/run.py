@@ -182,8 +182,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     except ValueError as exc:  # a doc_id collision
         raise RunError(str(exc)) from exc
     docs_dir = run_dir / "docs"
-    for folder in (run_dir, docs_dir, run_dir / "tables"):
-        for tmp in folder.glob(".*.tmp*"):  # left by a kill inside an atomic write
+    for folder in (run_dir, docs_dir, run_dir / "tables", run_dir / "checklists"):
+        for tmp in folder.glob(".*.tmp*"):  # left by a kill inside an atomic write (none if no folder)
             tmp.unlink()
     journal = Journal(run_dir / "journal.jsonl")
     done = journal.read()
