@@ -76,3 +76,12 @@ def flat_text_renderings(tmp_path_factory):
         path.write_text(text, encoding="utf-8")
         out[doc] = path
     return out
+
+
+def text_corpus(folder: Path, n: int) -> Path:
+    """``n`` distinct text documents: the seed with a different number in a note line each."""
+    folder.mkdir()
+    seed = (EXAMPLES / f"{SEEDS[1]}.txt").read_text(encoding="utf-8")
+    for i in range(n):
+        (folder / f"dept_{i:03d}.txt").write_text(seed + f"\n附注：编号 {i}\n", encoding="utf-8")
+    return folder

@@ -222,6 +222,11 @@ def deflate_bomb_pdf(rng: random.Random) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return pdf_from_objects(objs)
+
+
+def pdf_from_objects(objs: list[bytes]) -> bytes:
+    """A PDF file of the numbered objects ``objs`` (the first is the catalog), with its xref table."""
     out = BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

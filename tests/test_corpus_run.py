@@ -23,7 +23,7 @@ from extractor.corpus.run import RunError
 from extractor.export import TIDY_TABLES, document_json, tidy_columns
 from extractor.limits import MAX_BYTES
 from tests.badfiles import encrypted_pdf, image_only_pdf, long_pdf
-from tests.conftest import EXAMPLES, GOLD, SEEDS
+from tests.conftest import EXAMPLES, GOLD, SEEDS, text_corpus
 
 duckdb = pytest.importorskip("duckdb")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -189,20 +189,11 @@ def test_other_settings_refused(corpus):
         run_corpus(RunSettings(src, out, max_pages=400, timeout_s=120, progress=False))
 
 
-def _text_corpus(folder: Path, n: int) -> Path:
-    """``n`` distinct text documents: the seed with a different number in a note line each."""
-    folder.mkdir()
-    seed = (EXAMPLES / f"{SEEDS[1]}.txt").read_text(encoding="utf-8")
-    for i in range(n):
-        (folder / f"dept_{i:03d}.txt").write_text(seed + f"\n附注：编号 {i}\n", encoding="utf-8")
-    return folder
-
-
 def test_resume_after_kill(tmp_path):
     """Kill a running ``budget-extract run`` (the whole process group), start it again: every
     document ends up done exactly once."""
     n = 30
-    src = _text_corpus(tmp_path / "in", n)
+    src = text_corpus(tmp_path / "in", n)
     out = tmp_path / "run"
     journal = out / "journal.jsonl"
     cmd = [
@@ -268,7 +259,7 @@ def test_time_limit_kills_the_document_and_the_run_goes_on(tmp_path):
 
 def test_ray_executor_gives_the_same_documents(tmp_path):
     pytest.importorskip("ray")
-    src = _text_corpus(tmp_path / "in", 2)
+    src = text_corpus(tmp_path / "in", 2)
     manifest = run_corpus(RunSettings(src, tmp_path / "run", workers=2, executor="ray", progress=False))
     assert manifest["totals"]["ok"] == 2 and manifest["config"]["executor"] == "ray"
     for e in manifest["documents"]:
@@ -294,7 +285,7 @@ def test_doc_ids_unique_and_stable():
 def test_adding_a_sibling_renames_nothing(tmp_path, monkeypatch):
     from extractor.corpus.discover import discover
 
-    src = _text_corpus(tmp_path / "in", 1)
+    src = text_corpus(tmp_path / "in", 1)
     (src / "sub").mkdir()
     assert [f.doc_id for f in discover(src)] == ["dept_000-txt"]
     out = tmp_path / "run"
@@ -314,7 +305,7 @@ def test_adding_a_sibling_renames_nothing(tmp_path, monkeypatch):
 
 
 def test_journal_of_the_old_doc_id_scheme_refused(tmp_path):
-    src = _text_corpus(tmp_path / "in", 1)
+    src = text_corpus(tmp_path / "in", 1)
     journal = Journal(tmp_path / "run" / "journal.jsonl")
     # before ids depended on the path alone, a file without a sibling was named by its stem
     journal.append({"relpath": "dept_000.txt", "doc_id": "dept_000", "sha256": "x", "status": "ok"})
@@ -349,7 +340,7 @@ def _inline_executor(monkeypatch, die: tuple[str, ...] = ()) -> None:
 
 
 def test_retry_failed_redoes_failed_documents_only(tmp_path, monkeypatch):
-    src = _text_corpus(tmp_path / "in", 2)
+    src = text_corpus(tmp_path / "in", 2)
     (src / "garbage.pdf").write_bytes(b"garbage")
     out = tmp_path / "run"
     _inline_executor(monkeypatch, die=("dept_001.txt",))
@@ -435,7 +426,7 @@ def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path, monkeypatch):
     """Offline with an empty cache: the LLM layer runs in the workers and can make no call."""
     from extractor.llm.config import LlmSettings
 
-    src = _text_corpus(tmp_path / "in", 1)
+    src = text_corpus(tmp_path / "in", 1)
     settings = LlmSettings(
         base_url="http://127.0.0.1:9/v1",
         api_key="sk-secret",

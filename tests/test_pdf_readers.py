@@ -21,6 +21,7 @@ from pdfplumber.utils import extract_text
 from extractor.ingest.page_objects import cell_text, dedupe_chars
 from extractor.ingest.pdf import read_pdf
 from extractor.ingest.pdfium_page import read_page
+from tests.mutations import pdf_from_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -265,16 +266,7 @@ def _word_style_pdf(path: Path, flags: int) -> Path:
         b"<< /Type /FontDescriptor /FontName /TimesNewRomanPSMT /Flags %d /FontBBox [-568 -216 2046 693] "
         b"/ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 87 >>" % flags,
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_from_objects(objects))
     return path
 
 

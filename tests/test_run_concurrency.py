@@ -8,29 +8,20 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from extractor.corpus import RunSettings, run_corpus
 from extractor.corpus.run import RunError, run_lock
 from extractor.export import TIDY_TABLES
-from tests.conftest import EXAMPLES, ROOT, SEEDS
+from tests.conftest import ROOT, text_corpus
 
 duckdb = pytest.importorskip("duckdb")
 pq = pytest.importorskip("pyarrow.parquet")
 
 
-def _text_corpus(folder: Path, n: int) -> Path:
-    folder.mkdir()
-    seed = (EXAMPLES / f"{SEEDS[1]}.txt").read_text(encoding="utf-8")
-    for i in range(n):
-        (folder / f"dept_{i:03d}.txt").write_text(seed + f"\n附注：编号 {i}\n", encoding="utf-8")
-    return folder
-
-
 def test_a_second_run_on_a_locked_directory_is_refused(tmp_path):
-    src = _text_corpus(tmp_path / "in", 2)
+    src = text_corpus(tmp_path / "in", 2)
     out = tmp_path / "run"
     with run_lock(out), pytest.raises(RunError, match=r"is in use by another budget-extract run"):
         run_corpus(RunSettings(src, out, workers=1, progress=False))
@@ -40,7 +31,7 @@ def test_a_second_run_on_a_locked_directory_is_refused(tmp_path):
 
 
 def test_two_run_processes_on_one_directory(tmp_path):
-    src = _text_corpus(tmp_path / "in", 12)
+    src = text_corpus(tmp_path / "in", 12)
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "extractor", "run", str(src), "--out", str(out), "--llm", "off", "--workers", "1"]
     first = subprocess.Popen([*cmd, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -106,7 +97,7 @@ KILLER = textwrap.dedent(
 
 @pytest.mark.parametrize("where", ["parquet", "duckdb"])
 def test_a_run_killed_while_writing_outputs_resumes_to_a_correct_database(tmp_path, where):
-    src = _text_corpus(tmp_path / "in", 3)
+    src = text_corpus(tmp_path / "in", 3)
     out = tmp_path / "run"
     killed = subprocess.run(
         [sys.executable, "-c", KILLER, str(src), str(out), where], capture_output=True, text=True, cwd=ROOT

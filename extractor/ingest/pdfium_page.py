@@ -339,6 +339,13 @@ def _mul(m1: tuple, m2: tuple) -> tuple:
     )
 
 
+# Called for every path of a page (tens of thousands in a document).
+_SEGMENTS, _SEGMENT = plain("FPDFPath_CountSegments"), plain("FPDFPath_GetPathSegment")
+_SEGMENT_TYPE, _SEGMENT_POINT = plain("FPDFPathSegment_GetType"), plain("FPDFPathSegment_GetPoint")
+_SEGMENT_CLOSE, _DRAW_MODE = plain("FPDFPathSegment_GetClose"), plain("FPDFPath_GetDrawMode")
+_FILL_COLOR = plain("FPDFPageObj_GetFillColor")
+
+
 def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
     lines: list[Obj] = []
     rects: list[Obj] = []
@@ -352,21 +359,19 @@ def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
 def _shapes(path, ctm: tuple, height: float, doctop: float):
     """pdfminer's ``paint_path`` on one painted path: each subpath a line, rectangle or curve."""
     mode = (ctypes.c_int * 2)()  # fill mode, stroke
-    plain("FPDFPath_GetDrawMode")(path, ctypes.addressof(mode), ctypes.addressof(mode) + 4)
+    _DRAW_MODE(path, ctypes.addressof(mode), ctypes.addressof(mode) + 4)
     background = bool(mode[0]) and not mode[1] and _white_fill(path)
     a, b, c, d, e, f = ctm
     point = (ctypes.c_float * 2)()
     point_at = (ctypes.addressof(point), ctypes.addressof(point) + 4)
-    segment, segment_type = plain("FPDFPath_GetPathSegment"), plain("FPDFPathSegment_GetType")
-    segment_point, segment_close = plain("FPDFPathSegment_GetPoint"), plain("FPDFPathSegment_GetClose")
     subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     ops: list[str] = []
     pts: list[tuple[float, float]] = []
     bezier = 0
-    for i in range(plain("FPDFPath_CountSegments")(path)):
-        seg = segment(path, i)
-        kind = segment_type(seg)
-        segment_point(seg, *point_at)
+    for i in range(_SEGMENTS(path)):
+        seg = _SEGMENT(path, i)
+        kind = _SEGMENT_TYPE(seg)
+        _SEGMENT_POINT(seg, *point_at)
         x, y = point
         px, py = x * a + y * c + e, x * b + y * d + f
         if kind == raw.FPDF_SEGMENT_MOVETO:
@@ -384,7 +389,7 @@ def _shapes(path, ctm: tuple, height: float, doctop: float):
         else:
             ops.append("l")
             pts.append((px, py))
-        if segment_close(seg):
+        if _SEGMENT_CLOSE(seg):
             ops.append("h")
             pts.append(pts[0])
     if ops:
@@ -414,7 +419,7 @@ def _is_rect(pts: list[tuple[float, float]]) -> bool:
 
 def _white_fill(path) -> bool:
     rgba = (ctypes.c_uint * 4)()
-    if not plain("FPDFPageObj_GetFillColor")(path, *(ctypes.addressof(rgba) + 4 * i for i in range(4))):
+    if not _FILL_COLOR(path, *(ctypes.addressof(rgba) + 4 * i for i in range(4))):
         return False
     return all(v / 255 >= _WHITE for v in rgba[:3])
 

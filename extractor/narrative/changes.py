@@ -173,6 +173,11 @@ class _Anchor:
     subject_after: tuple[int, int] | None = None  # 决算 "与…相比，<subject>减少"
     joint: _Joint | None = None  # "收、支预算总计各增加": one comparison for two subjects
 
+    @property
+    def unchanged(self) -> bool:
+        """持平 printed, or a change of 0 with no (or a 0) growth rate."""
+        return self.sign == 0 or (self.delta == 0 and (self.growth is None or self.growth == 0))
+
 
 @dataclass(frozen=True)
 class _Joint:
@@ -949,7 +954,6 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
         delta = a.delta if (a.delta_unit or unit) else None
         if unit is None:
             amount = None
-        unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
         # Against the 年初预算, ``previous_amount`` holds the 年初预算 and ``amount`` the 决算; ``delta``
         # stays None: the template prints no difference, and the schema's delta is a printed change.
         stmt = _statement(
@@ -959,7 +963,7 @@ def find_changes(text: NarrativeText, tables: list[Table], doc_kind: str | None)
             kind,
             subject,
             (start, a.end),
-            "unchanged" if unchanged else "changed",
+            "unchanged" if a.unchanged else "changed",
             base=base,
             amount=amount,
             unit=unit or a.delta_unit,
@@ -1047,7 +1051,6 @@ def _joint_statements(text: NarrativeText, index: TableRows, a: _Anchor, start: 
         if j.fiscal
         else (("revenue", "revenue_total"), ("expenditure", "expenditure_total"))
     )
-    unchanged = a.sign == 0 or (a.delta == 0 and (a.growth is None or a.growth == 0))
     return [
         _statement(
             text,
@@ -1056,7 +1059,7 @@ def _joint_statements(text: NarrativeText, index: TableRows, a: _Anchor, start: 
             kind,
             subject,
             (start, a.end),
-            "unchanged" if unchanged else "changed",
+            "unchanged" if a.unchanged else "changed",
             base=a.base,
             amount=j.amount,
             unit=j.unit,
