@@ -18,9 +18,9 @@ import pytest
 from pdfplumber.utils import dedupe_chars as plumber_dedupe
 from pdfplumber.utils import extract_text
 
-from extractor.ingest.page_objects import cell_text, dedupe_chars
+from extractor.ingest.page_objects import PageObjects, cell_text, dedupe_chars
 from extractor.ingest.pdf import read_pdf
-from extractor.ingest.pdfium_page import read_page
+from extractor.ingest.pdfium_page import read_page, round3
 from tests.mutations import pdf_from_objects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,6 +204,42 @@ def test_dedupe_keeps_what_pdfplumber_keeps():
         assert len(dedupe_chars(doubled)) == len(dedupe_chars(chars))
 
 
+def test_dedupe_chains_clusters_as_pdfplumber_does():
+    """Dense random pages: clusters of three and more, chained in doctop across a line, equal
+    positions (the first printed must survive), several fonts and sizes."""
+    rng = random.Random(7)
+    for _ in range(200):
+        chars = []
+        for _ in range(rng.randint(1, 60)):
+            x0, top = rng.choice((0.0, 0.5, 1.0, 1.7, 3.0)) + rng.random(), rng.choice((0.0, 0.9, 1.8, 5.0))
+            chars.append(
+                {
+                    "text": rng.choice("的年元"),
+                    "fontname": rng.choice(("A", "B")),
+                    "size": rng.choice((9.0, 10.5)),
+                    "upright": rng.random() < 0.9,
+                    "x0": x0,
+                    "x1": x0 + 9,
+                    "top": top,
+                    "bottom": top + 9,
+                    "doctop": top,
+                }
+            )
+        assert [id(c) for c in dedupe_chars(chars)] == [id(c) for c in plumber_dedupe(chars)]
+
+
+def test_round3_is_round():
+    rng = random.Random(3)
+    values = [rng.uniform(-1000, 400_000) for _ in range(20_000)]
+    values += [k / 16 for k in range(-2000, 2000)]  # exact ties (x.xxx5 in binary): half to even
+    values += [k / 1000 + e for k in range(-3000, 3000, 7) for e in (0.0005, -0.0005, 5e-13, -5e-13)]
+    values += [0.0, -0.0, -0.0004, 0.0004, 1e300, -1e300, float("inf"), float("-inf"), 5e-324]
+    for v in values:
+        expected, got = round(v, 3), round3(v)
+        assert got == expected and str(got) == str(expected), v
+    assert str(round3(float("nan"))) == "nan"
+
+
 def test_cell_text_is_pdfplumbers():
     with pdfplumber.open(EXAMPLE) as pdf:
         page = next(p for p in pdf.pages if p.find_tables())
@@ -226,6 +262,26 @@ def test_cell_text_is_pdfplumbers():
     for chars in (two_lines, gap, space, [a, {**a, "text": "2", "x0": 5.0, "x1": 10.0}]):
         assert cell_text(chars) == extract_text(chars)
     assert cell_text(gap) == "1 2" and cell_text(two_lines) == "1\n2"
+
+
+def test_table_text_is_pdfplumbers_extract():
+    """Every ruled table of the two example PDFs (36): the same cell texts as pdfplumber's
+    ``Table.extract()``."""
+    pdfs = [EXAMPLE, ROOT / "examples" / "001_6d2149f5b3f07333.pdf"]
+    tables = 0
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                found = page.find_tables()
+                if not found:
+                    continue
+                objects = PageObjects(number, page.width, page.height, page.chars, page.edges, page.bbox)
+                ours = objects.find_tables()
+                assert [t.bbox for t in ours] == [t.bbox for t in found]
+                for table, theirs in zip(ours, found, strict=True):
+                    assert objects.table_text(table) == theirs.extract()
+                    tables += 1
+    assert tables > 30
 
 
 def _mid_in(char: dict, bbox: tuple) -> bool:

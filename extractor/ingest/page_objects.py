@@ -14,17 +14,11 @@ from operator import itemgetter
 from typing import Any
 
 from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
-from pdfplumber.utils import (
-    curve_to_edges,
-    extract_text,
-    extract_words,
-    line_to_edge,
-    obj_to_bbox,
-    rect_to_edges,
-)
+from pdfplumber.utils import curve_to_edges, extract_words, line_to_edge, obj_to_bbox, rect_to_edges
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
-Obj = dict[str, Any]
+from extractor.ingest import text_runs
+from extractor.ingest.text_runs import Obj
 
 
 @dataclass
@@ -39,6 +33,7 @@ class PageObjects:
     edges: list[Obj] = field(default_factory=list)
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     reader: str = "pdfium"
+    _by_mid: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.bbox == (0.0, 0.0, 0.0, 0.0):
@@ -63,35 +58,46 @@ class PageObjects:
     def table_text(self, table) -> list[list[str | None]]:
         """pdfplumber's ``Table.extract()`` (each cell's text, None for a spanned cell), looking
         at each row's characters only instead of every character of the page for every row."""
-        bbox = table.bbox  # a property pdfplumber computes from all the cells on every access
-        inside = [c for c in self.chars if _mid_in(c, bbox)]
-        mids = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(inside))
-        v_mids = [m for m, _ in mids]
+        x0, top, x1, bottom = table.bbox  # a property pdfplumber computes from all the cells on every access
+        by_mid = self._chars_by_mid()
+        v_all = by_mid[0]
+        lo, hi = bisect_left(v_all, top), bisect_left(v_all, bottom)
+        # The table's characters (middle in [x0, x1) × [top, bottom)), by vertical middle.
+        inside = [t for t in by_mid[1][lo:hi] if x0 <= t[2] < x1]
+        v_mids = [t[0] for t in inside]
         rows: list[list[str | None]] = []
         for row in table.rows:
-            lo, hi = bisect_left(v_mids, row.bbox[1]), bisect_left(v_mids, row.bbox[3])
+            r_x0, r_top, r_x1, r_bottom = row.bbox
+            lo, hi = bisect_left(v_mids, r_top), bisect_left(v_mids, r_bottom)
             # The row's characters in page order, with their middles (as pdfplumber tests them).
-            row_chars = [
-                ((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c)
-                for c in (inside[i] for i in sorted(i for _, i in mids[lo:hi]))
-            ]
-            row_chars = [t for t in row_chars if row.bbox[0] <= t[0] < row.bbox[2]]
+            row_chars = sorted((t for t in inside[lo:hi] if r_x0 <= t[2] < r_x1), key=itemgetter(1))
             cells: list[str | None] = []
             for cell in row.cells:
                 if cell is None:
                     cells.append(None)
                     continue
-                x0, top, x1, bottom = cell
-                cell_chars = [c for h, v, c in row_chars if x0 <= h < x1 and top <= v < bottom]
+                c_x0, c_top, c_x1, c_bottom = cell
+                cell_chars = [c for v, _, h, c in row_chars if c_x0 <= h < c_x1 and c_top <= v < c_bottom]
                 cells.append(cell_text(cell_chars) if cell_chars else "")
             rows.append(cells)
         return rows
+
+    def _chars_by_mid(self) -> tuple[list[float], list[tuple]]:
+        """The page's characters as (vertical middle, page index, horizontal middle, char), by
+        vertical middle, and those middles: computed once for all of a page's tables."""
+        if self._by_mid is None or self._by_mid[0] is not self.chars:
+            mids = sorted(
+                (((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2, c) for i, c in enumerate(self.chars)),
+                key=itemgetter(0, 1),
+            )
+            self._by_mid = (self.chars, ([t[0] for t in mids], mids))
+        return self._by_mid[1]
 
 
 def cell_text(chars: list[Obj]) -> str:
     """pdfplumber's ``extract_text(chars)``, short-cut for the usual cell: one line of upright
     characters, no spaces or ligatures, each within ``x_tolerance`` of the one before — one
-    word, so the text is the characters in x order. Anything else goes to pdfplumber."""
+    word, so the text is the characters in x order. Anything else: ``text_runs.text``."""
     tops = [c["top"] for c in chars]
     if max(tops) - min(tops) <= DEFAULT_Y_TOLERANCE and all(
         c["upright"] and not c["text"].isspace() and c["text"] not in LIGATURES for c in chars
@@ -102,7 +108,7 @@ def cell_text(chars: list[Obj]) -> str:
             for a, b in zip(ordered, ordered[1:], strict=False)
         ):
             return "".join(c["text"] for c in ordered)
-    return extract_text(chars)
+    return text_runs.text(chars)
 
 
 def intersections_to_cells(intersections: dict) -> list[tuple]:
@@ -160,13 +166,6 @@ def edges_of(lines: list[Obj], rects: list[Obj], curves: list[Obj]) -> list[Obj]
     )
 
 
-def _mid_in(char: Obj, bbox: tuple) -> bool:
-    """pdfplumber's test of a character in a cell: its middle, in [x0, x1) × [top, bottom)."""
-    v_mid = (char["top"] + char["bottom"]) / 2
-    h_mid = (char["x0"] + char["x1"]) / 2
-    return bbox[0] <= h_mid < bbox[2] and bbox[1] <= v_mid < bbox[3]
-
-
 def dedupe_chars(chars: list[Obj], tolerance: float = 1) -> list[Obj]:
     """pdfplumber's ``dedupe_chars``: of characters with the same text, font and size whose
     positions chain within ``tolerance`` (the doubled glyphs of "fake bold"), keep the first.
@@ -182,27 +181,36 @@ def dedupe_chars(chars: list[Obj], tolerance: float = 1) -> list[Obj]:
     for c in chars:  # members in input order, as a stable sort by the key leaves them
         groups.setdefault(key(c), []).append(c)
     kept: set[int] = set()
+    keep = kept.add
     for same in groups.values():
         if len(same) == 1:
-            kept.add(id(same[0]))
+            keep(id(same[0]))
             continue
-        for y_cluster in _runs(same, "doctop", tolerance):
-            for x_cluster in _runs(y_cluster, "x0", tolerance):
+        for y_cluster in _runs(same, _DOCTOP, tolerance):
+            if len(y_cluster) == 1:  # most characters: nothing near them to double them
+                keep(id(y_cluster[0]))
+                continue
+            for x_cluster in _runs(y_cluster, _X0, tolerance):
                 # min keeps the first of equals in input order, as pdfplumber's sorted(...)[0]
-                kept.add(id(min(x_cluster, key=lambda c: (c["doctop"], c["x0"]))))
+                keep(id(x_cluster[0] if len(x_cluster) == 1 else min(x_cluster, key=_POSITION)))
     return [c for c in chars if id(c) in kept]
 
 
-def _runs(objs: list[Obj], attr: str, tolerance: float) -> list[list[Obj]]:
+_DOCTOP, _X0, _POSITION = itemgetter("doctop"), itemgetter("x0"), itemgetter("doctop", "x0")
+
+
+def _runs(objs: list[Obj], attr: itemgetter, tolerance: float) -> list[list[Obj]]:
     """pdfplumber's ``cluster_objects`` by one attribute: sorted values chained while each is
     within ``tolerance`` of the one before. Members come in value order, equal values in input
     order (the sort is stable), so the first of equal positions is still the first printed."""
     runs: list[list[Obj]] = []
-    last = None
-    for obj in sorted(objs, key=itemgetter(attr)):
-        value = obj[attr]
-        if last is None or value > last + tolerance:
-            runs.append([])
-        runs[-1].append(obj)
+    run: list[Obj] = []
+    last = 0.0
+    for obj in sorted(objs, key=attr):
+        value = attr(obj)
+        if not run or value > last + tolerance:
+            run = []
+            runs.append(run)
+        run.append(obj)
         last = value
     return runs

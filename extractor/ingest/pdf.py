@@ -18,10 +18,10 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
-from pdfplumber.utils import chars_to_textmap, cluster_objects, extract_words
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE
 
 from extractor.errors import ExtractionError
+from extractor.ingest import text_runs
 from extractor.ingest.page_objects import PageObjects, dedupe_chars, edges_of
 from extractor.ingest.pdfium_page import read_page
 from extractor.labels import clean_cell
@@ -205,35 +205,34 @@ def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLi
     n_chars = len(page.chars)
     if n_chars == 0:
         return [], 0
-    items: list[tuple[float, float, SourceLine]] = []
+    # (top, x0, the line's fields, its box): lines are made once their order, and so their number, is known
+    items: list[tuple[float, float, dict, tuple]] = []
     found = [(t, page.table_text(t)) for t in page.find_tables()]
     tables = [(t, rows) for t, rows in found if len(t.columns) >= 2 and not _holds_records(rows)]
     boxes = [t.bbox for t, _ in tables]
     for table, rows in tables:
         for i, (row, cells) in enumerate(zip(table.rows, rows, strict=True)):
             x0, top, x1, bottom = row.bbox
-            prov = Provenance(file=name, page=number, bbox=(x0, top, x1, bottom))
             clean = [None if c is None else clean_cell(c) for c in cells]
             text = " ".join(c for c in clean if c)
-            items.append((top, x0, SourceLine(text=text, cells=clean, grid_start=i == 0, provenance=prov)))
+            items.append((top, x0, {"text": text, "cells": clean, "grid_start": i == 0}, (x0, top, x1, bottom)))
     free_lines = []
     # Characters inside a ruled grid are its cells' text, not lines or words of the page's own.
     outside = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
-    for tl in _text_lines(page, outside):
+    for tl in _text_lines(outside):
         mid = (tl["top"] + tl["bottom"]) / 2
         if any(b[1] <= mid <= b[3] and b[0] - 2 <= tl["x0"] <= b[2] + 2 for b in boxes):
             continue
         free_lines.append(tl)
     words_of = _words_by_line(outside, free_lines, boxes)
     for tl, words in zip(free_lines, words_of, strict=True):
-        prov = Provenance(file=name, page=number, bbox=(tl["x0"], tl["top"], tl["x1"], tl["bottom"]))
-        line = SourceLine(text=tl["text"].strip(), words=words, provenance=prov)
-        items.append((tl["top"], tl["x0"], line))
+        bbox = (tl["x0"], tl["top"], tl["x1"], tl["bottom"])
+        items.append((tl["top"], tl["x0"], {"text": tl["text"].strip(), "words": words}, bbox))
     items.sort(key=lambda it: (round(it[0], 1), it[1]))
-    out = []
-    for idx, (_, _, line) in enumerate(items, start=1):
-        line.provenance = line.provenance.model_copy(update={"line": idx})
-        out.append(line)
+    out = [
+        SourceLine(**fields, provenance=Provenance(file=name, page=number, line=idx, bbox=bbox))
+        for idx, (_, _, fields, bbox) in enumerate(items, start=1)
+    ]
     return out, n_chars
 
 
@@ -252,7 +251,7 @@ def _words_by_line(chars: list[dict], lines: list[dict], boxes: list[tuple]) -> 
     tallest = max(tl["bottom"] - tl["top"] for tl in lines)
     # y_tolerance 1, not 3: header texts wrapped on staggered baselines (7 pt type, 4 pt apart)
     # must not chain into one "line" whose characters interleave by x.
-    for w in extract_words(chars, keep_blank_chars=False, use_text_flow=False, y_tolerance=1):
+    for w in text_runs.words(chars, y_tolerance=1):
         if not w.get("upright", True):
             continue
         mid_y = (w["top"] + w["bottom"]) / 2
@@ -295,7 +294,7 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     belong to. pdfplumber clusters lines by ``top`` within ``y_tolerance`` (3 pt), so a run that
     sits 4–5 pt lower becomes a line of its own; here a line whose vertical extent overlaps the
     line above it by ≥ ``LINE_OVERLAP`` of the smaller height joins it."""
-    lines = cluster_objects(chars, "top", DEFAULT_Y_TOLERANCE)  # as pdfplumber's own first pass
+    lines = text_runs.line_clusters(chars, DEFAULT_Y_TOLERANCE)  # as pdfplumber's own first pass
     snap: dict[int, float] = {}
     anchor: list[dict] | None = None
     a_top = a_bottom = 0.0  # the anchor's vertical extent
@@ -311,13 +310,10 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     return snap
 
 
-def _text_lines(page: PageObjects, outside: list[dict]) -> list[dict]:
+def _text_lines(outside: list[dict]) -> list[dict]:
     """The text lines (pdfplumber's ``extract_text_lines`` dicts) of the page's characters
     ``outside`` its ruled grids; characters whose line overlaps another substantially are moved
     onto it, so mixed-font runs read in x order."""
     snap = _shifted_lines([c for c in outside if c["upright"]])
     chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in outside] if snap else outside
-    textmap = chars_to_textmap(
-        chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height
-    )
-    return textmap.extract_text_lines(strip=True, return_chars=False)
+    return text_runs.text_lines(chars)
