@@ -2,6 +2,12 @@
 next to a bare pdfplumber pass (``extract_tables()`` on every page) over the same PDFs, in the
 same process and on the same machine state.
 
+Memory is shown two ways. "peak RSS" is each document's own process (from the manifest); it
+counts the pages a document's fork shares with its pool worker (the imported modules) in full.
+"workers' peak Σ PSS" samples, every 50 ms, the proportional set size (Linux
+``/proc/PID/smaps_rollup``) of every process the run started — pool workers and their document
+forks — and sums it, so shared pages count once: what the workers really cost the machine.
+
 The corpus is built from the samples (examples/ and, when present, ../shared/corpus/putuo/):
 text renderings with their cents perturbed (so every copy is a distinct document with its own
 arithmetic findings) and PDF copies made distinct by a trailing comment (readers ignore it; the
@@ -13,11 +19,13 @@ run's duplicate detection does not). Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +52,56 @@ def build_corpus(folder: Path, docs: int, pdf_share: float, seed: int = 0) -> No
         src = TEXTS[i % len(TEXTS)]
         text = _CENTS.sub(lambda m: m.group(1) + f"{rng.randrange(100):02d}", src.read_text(encoding="utf-8"))
         (folder / f"txt_{i:04d}_{src.stem[:24]}.txt").write_text(text, encoding="utf-8")
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process under ``root`` (from each process's parent id in /proc/PID/stat)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    out, frontier = [], [root]
+    while frontier:
+        kids = [pid for pid, ppid in parent.items() if ppid in frontier]
+        out += kids
+        frontier = kids
+    return out
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class PssSampler:
+    """The peak, over the samples, of Σ PSS of this process's descendants (see the docstring)."""
+
+    def __init__(self, every_s: float = 0.05) -> None:
+        self.peak = 0.0
+        self._every, self._stop = every_s, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.peak = max(self.peak, sum(map(_pss_mb, _descendants(os.getpid()))))
+
+    def __enter__(self) -> PssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def bare_pass(pdfs: list[Path]) -> tuple[float, int]:
@@ -73,12 +131,13 @@ def main() -> None:
     print(f"bare pdfplumber extract_tables(), 1 process: {bare_pages} pages in {bare_s:.1f} s")
     print(
         f"{'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} {'peak RSS MB max/median':>23} "
-        f"{'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
+        f"{'workers peak ΣPSS MB':>21} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
     )
     for workers in args.workers:
         run_dir = base / f"run_w{workers}"
         start = time.perf_counter()
-        m = run_corpus(RunSettings(corpus, run_dir, workers=workers, progress=args.progress))
+        with PssSampler() as pss:
+            m = run_corpus(RunSettings(corpus, run_dir, workers=workers, progress=args.progress))
         wall = time.perf_counter() - start
         docs = m["documents"]
         ok = [d for d in docs if d["status"].startswith("ok")]
@@ -87,7 +146,8 @@ def main() -> None:
         pages = m["totals"]["pages"]
         print(
             f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
-            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pdf_s / bare_s:21.2f} {wall / bare_s:11.2f}"
+            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:21.0f} {pdf_s / bare_s:21.2f} "
+            f"{wall / bare_s:11.2f}"
         )
     if not args.keep:
         shutil.rmtree(base)

@@ -60,32 +60,28 @@ def _title(doc: BudgetDocument) -> str:
 
 
 def write_checklist_xlsx(path: Path, doc: BudgetDocument) -> None:
-    """The 检查表 as an .xlsx: title, 部门名称, then 检查内容 | 符合要求 | 问题说明, as the officials lay it out."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    """The 检查表 as an .xlsx: title, 部门名称, then 检查内容 | 符合要求 | 问题说明, as the officials lay it out.
+
+    Written with XlsxWriter, which only writes: every corpus worker writes its documents' 检查表,
+    and openpyxl (a reader and writer, which imports numpy) cost each worker 18 MB and 0.4 s."""
+    import xlsxwriter
 
     from extractor.export import atomic_path
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(doc.meta.year or "检查表")
-    ws.append([_title(doc)])
-    ws.merge_cells("A1:D1")
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"部门名称: {doc.meta.department or ''}"])
-    ws.append([f"文件: {Path(doc.meta.source_file).name}"])
-    ws.append(["类别", "检查内容", "符合要求", "问题说明"])
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-    for row in checklist_rows(doc):
-        ws.append([row["category"], row["label"], row["compliant"], row["note"]])
-    for col, width in zip("ABCD", (12, 46, 10, 90), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=5):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        # Texts stay texts: a note beginning with "=" is not a formula, an address not a link.
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        ws = wb.add_worksheet(str(doc.meta.year or "检查表"))
+        bold, wrap = wb.add_format({"bold": True}), wb.add_format({"text_wrap": True, "valign": "top"})
+        ws.merge_range("A1:D1", _title(doc), wb.add_format({"bold": True, "font_size": 14}))
+        ws.write_string("A2", f"部门名称: {doc.meta.department or ''}")
+        ws.write_string("A3", f"文件: {Path(doc.meta.source_file).name}")
+        ws.write_row("A4", ["类别", "检查内容", "符合要求", "问题说明"], bold)
+        for i, row in enumerate(checklist_rows(doc), start=4):
+            ws.write_row(i, 0, [row["category"], row["label"], row["compliant"], row["note"]], wrap)
+        for col, width in enumerate((12, 46, 10, 90)):
+            ws.set_column(col, col, width)
+        wb.close()
 
 
 def write_checklists(out_dir: Path, docs: list[BudgetDocument]) -> int:

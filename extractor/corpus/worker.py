@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Every document runs in a fork of this process: what its work imports lazily (openpyxl for the
-# 检查表 .xlsx: 0.4 s) is imported here once, or each document would pay for it again.
-import openpyxl  # noqa: F401
+# Every document runs in a fork of this process: what its work imports lazily (XlsxWriter for
+# the 检查表 .xlsx) is imported here once, or each document would pay for it again.
+import xlsxwriter  # noqa: F401
 
 import extractor.datapackage  # noqa: F401
 from extractor.audit.checklist import write_checklists
