@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from extractor.labels import squash
 from schemas import Unit
 
 CENT = Decimal("0.01")
@@ -17,7 +18,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "012345678
 
 def normalise_text(text: str) -> str:
     """Full-width digits and punctuation to half-width, whitespace removed."""
-    return re.sub(r"\s+", "", text.translate(_FULLWIDTH))
+    return squash(text.translate(_FULLWIDTH))
 
 
 def is_number(text: str) -> bool:

@@ -96,9 +96,9 @@ def _walk(page_handle: int) -> _Objects:
     bounds, matrix = plain("FPDFPageObj_GetBounds"), plain("FPDFPageObj_GetMatrix")
     form_count, form_object = plain("FPDFFormObj_CountObjects"), plain("FPDFFormObj_GetObject")
 
-    def walk(count, get, parent) -> None:
+    def walk(count, get, owner, parent) -> None:
         for i in range(count):
-            obj = get(i)
+            obj = get(owner, i)
             kind = kind_of(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
                 font = _font_of(text_font(obj), out.fonts)
@@ -117,12 +117,11 @@ def _walk(page_handle: int) -> _Objects:
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 out.paths.append((obj, ctm))
             else:
-                walk(form_count(obj), lambda j, o=obj: form_object(o, j), ctm)
+                walk(form_count(obj), form_object, obj, ctm)
             if out.unsafe_font:
                 return
 
-    get_object = plain("FPDFPage_GetObject")
-    walk(plain("FPDFPage_CountObjects")(page_handle), lambda j: get_object(page_handle, j), _IDENTITY)
+    walk(plain("FPDFPage_CountObjects")(page_handle), plain("FPDFPage_GetObject"), page_handle, _IDENTITY)
     return out
 
 

@@ -28,7 +28,11 @@ def word_tuples(chars: list[Obj], y_tolerance: float = DEFAULT_Y_TOLERANCE) -> l
     pdfplumber's dict) with its characters, in pdfplumber's order (lines by ``top``, clustered
     within ``y_tolerance``; characters by ``x0``; a word ends at a space, at a step back, at a gap
     over ``x_tolerance`` 3 or at a line change over ``y_tolerance``)."""
-    if not _plain(chars):
+    return _word_tuples(chars, y_tolerance, _plain(chars))
+
+
+def _word_tuples(chars: list[Obj], y_tolerance: float, plain: bool) -> list[WordTuple]:
+    if not plain:
         return list(WordExtractor(y_tolerance=y_tolerance).iter_extract_tuples(chars))
     out: list[WordTuple] = []
     x_tolerance = DEFAULT_X_TOLERANCE
@@ -74,8 +78,9 @@ def text_lines(chars: list[Obj]) -> list[Obj]:
     and box by a regular expression over the whole page. Where every word has a text with no
     space in it, a line is its words joined by spaces and its box is theirs; otherwise (empty
     texts, which print nothing, or texts holding spaces) pdfplumber's text map does it."""
-    tuples = word_tuples(chars)
-    if not _plain(chars) or not all(w["text"] and " " not in w["text"] and "\n" not in w["text"] for w, _ in tuples):
+    plain = _plain(chars)
+    tuples = _word_tuples(chars, DEFAULT_Y_TOLERANCE, plain)
+    if not plain or not all(w["text"] and " " not in w["text"] and "\n" not in w["text"] for w, _ in tuples):
         return WordMap(tuples).to_textmap(presorted=True).extract_text_lines(strip=True, return_chars=False)
     cluster = _cluster_ids([w["top"] for w, _ in tuples], DEFAULT_Y_TOLERANCE)
     lines: list[Obj] = []

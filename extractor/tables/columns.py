@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extractor.labels import squash
 from schemas import COLUMNS
 
 _CODE_LEAF = re.compile(r"^(类|款|项)$|编码$|代码$")
@@ -17,7 +18,7 @@ _HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ":": "：", '"': "“"})
 
 def header_key(text: str) -> str:
     """Whitespace removed, brackets made full-width."""
-    return re.sub(r"\s+", "", text).translate(_HALF_TO_FULL)
+    return squash(text).translate(_HALF_TO_FULL)
 
 
 def resolve_column_id(path: list[str]) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from extractor.labels import squash
 from schemas import TableKind
 
 # Ordered: the first pattern that matches the title (whitespace removed, number and year prefix
@@ -145,7 +146,7 @@ def split_number(text: str) -> tuple[str | None, str]:
     if not m:
         return None, s
     raw = next(g for g in m.group("a", "b", "c", "d") if g)
-    raw = re.sub(r"\s+", "", raw)
+    raw = squash(raw)
     if raw.isdigit():
         number: str | None = str(int(raw))
     elif re.fullmatch(r"\d+[-－—]\d+", raw):
@@ -159,7 +160,7 @@ def split_number(text: str) -> tuple[str | None, str]:
 def normalise_title(text: str) -> str:
     """Drop markup, whitespace, a printed number, a leading year and a trailing "(2026年)"."""
     _, rest = split_number(text)
-    s = re.sub(r"\s+", "", rest)
+    s = squash(rest)
     s = _TRAILING_YEAR.sub("", s)
     s = _YEAR.sub("", s)
     return s.strip("：:")

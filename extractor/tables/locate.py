@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from extractor.labels import squash
 from extractor.money import DECIMAL_AMOUNT, is_number, parse_unit
 from extractor.tables.kinds import PERFORMANCE, normalise_title, split_number, title_kind
 from schemas import SourceDocument, SourceLine, TableKind, TableRegion
@@ -90,7 +91,7 @@ def _toc_lines(lines: list[SourceLine]) -> set[int]:
     run: list[int] = []
     page = None
     for i, line in enumerate(lines):
-        t = re.sub(r"\s+", "", line.text)
+        t = squash(line.text)
         if line.provenance.page != page:
             # A contents list ends with its page; a title on the next page is a table's.
             page, in_toc = line.provenance.page, False
@@ -226,7 +227,7 @@ def _single_cell(line: SourceLine) -> bool:
 def _published_separately(lines: list[SourceLine]) -> SourceLine | None:
     """The sentence of a narrative-only volume saying where its tables are ("具体公开表样附后")."""
     for line in lines:
-        if _SEPARATE.search(re.sub(r"\s+", "", line.text)):
+        if _SEPARATE.search(squash(line.text)):
             return line
     return None
 
@@ -258,7 +259,7 @@ def _department(lines: list[SourceLine]) -> str | None:
     if found:
         return found.most_common(1)[0][0]
     # Cover: the first line (or two joined) that names an organisation.
-    head = [re.sub(r"\s+", "", line.text) for line in lines[:8]]
+    head = [squash(line.text) for line in lines[:8]]
     for i, t in enumerate(head):
         t = re.sub(r"^\d{4}年(度)?", "", t)
         t = re.sub(r"(\d{4}年(度)?)?(部门|单位)?(预算|决算)(公开)?.*$", "", t)
@@ -286,7 +287,7 @@ def _year_and_kind(
     level_votes: Counter[str] = Counter()
     head_kind: Counter[str] = Counter()
     for n, line in enumerate(lines):
-        t = re.sub(r"\s+", "", line.text)
+        t = squash(line.text)
         weight = 5 if n < 12 or line.heading else 1
         for w in _KIND_WORDS.findall(t):
             kind_votes[w] += weight

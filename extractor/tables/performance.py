@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from extractor.labels import clean_cell
+from extractor.labels import clean_cell, squash
 from extractor.money import is_number, parse_number
 from extractor.tables.columns import header_key
 from schemas import Indicator, PerformanceHeader, Provenance, SourceLine
@@ -70,14 +70,14 @@ def parse_target(raw: str) -> tuple[str, Decimal | None, str | None]:
     op = "="
     rest = text
     if m:
-        token = re.sub(r"\s+", "", m.group(1))
+        token = squash(m.group(1))
         op = _OP_MAP.get(token, token.replace("＞", ">").replace("＜", "<").replace("＝", "="))
         rest = text[m.end() :]
     num = re.match(r"^([\d][\d\s,]*(?:\.\s*\d+)?)\s*(.*)$", rest)
     if not num or re.search(r"\d\s*年\s*\d{1,2}\s*月", rest):  # a date is a qualitative target
         return "qualitative", None, None
     digits = re.sub(r"[\s,]", "", num.group(1))
-    unit = re.sub(r"\s+", "", num.group(2)) or None
+    unit = squash(num.group(2)) or None
     if unit and (len(unit) > 8 or re.search(r"[，。；]", unit)):
         return "qualitative", None, None
     return op, Decimal(digits), unit
@@ -117,7 +117,7 @@ def parse_performance(lines: list[SourceLine]) -> tuple[PerformanceHeader, list[
             continue
         for level in ("level1", "level2"):
             if fields.get(level):
-                carry[level] = re.sub(r"\s+", "", fields[level])
+                carry[level] = squash(fields[level])
                 if level == "level1":
                     carry["level2"] = None if not fields.get("level2") else carry["level2"]
         op, number, unit = parse_target(fields.get("value_raw", ""))
@@ -178,7 +178,7 @@ def _join_fragment(head: str | None, tail: str) -> str | None:
         return head
     if not head:
         return tail
-    if re.sub(r"\s+", "", head).endswith(re.sub(r"\s+", "", tail)):
+    if squash(head).endswith(squash(tail)):
         return head
     end = head.rstrip()
     if end and end[-1] in _CLOSERS:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
+from extractor.labels import squash
 from extractor.money import is_number, is_year
 from schemas import SourceLine
 from schemas.source import Word
@@ -273,7 +274,7 @@ def lay_out(lines: list[SourceLine]) -> WordLayout:
     body = [
         ln
         for ln in lines
-        if ln.words and not _META.search(re.sub(r"\s+", "", ln.text)) and not PAGE_NUMBER.match(ln.text)
+        if ln.words and not _META.search(squash(ln.text)) and not PAGE_NUMBER.match(ln.text)
     ]
     first = next((i for i, ln in enumerate(body) if _data_line(ln) or _code_led(ln)), None)
     if first is None:
