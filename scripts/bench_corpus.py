@@ -2,11 +2,12 @@
 next to a bare pdfplumber pass (``extract_tables()`` on every page) over the same PDFs, in the
 same process and on the same machine state.
 
-Memory is shown two ways. "peak RSS" is each document's own process (from the manifest); it
-counts the pages a document's fork shares with its pool worker (the imported modules) in full.
-"workers' peak Σ PSS" samples, every 50 ms, the proportional set size (Linux
-``/proc/PID/smaps_rollup``) of every process the run started — pool workers and their document
-forks — and sums it, so shared pages count once: what the workers really cost the machine.
+Each run is ``budget-extract run`` in a fresh process. Memory is shown two ways. "peak RSS" is
+each document's own process (from the manifest); it counts the pages a document's fork shares
+with its pool worker (the imported modules) in full. "run's peak Σ PSS" samples, every 50 ms,
+the proportional set size (Linux ``/proc/PID/smaps_rollup``) of the run's processes — the
+parent, its pool workers and their document forks — and sums it, so shared pages count once:
+what the run really costs the machine.
 
 The corpus is built from the samples (examples/ and, when present, ../shared/corpus/putuo/):
 text renderings with their cents perturbed (so every copy is a distinct document with its own
@@ -19,11 +20,14 @@ run's duplicate detection does not). Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,8 +36,6 @@ from pathlib import Path
 # The sibling script (run as `python scripts/bench_corpus.py`, scripts/ is on sys.path).
 from bench_pdf import DEFAULT as PDFS
 from bench_pdf import ROOT, bare_tables
-
-from extractor.corpus import RunSettings, run_corpus
 
 TEXTS = sorted((ROOT / "examples").glob("*.txt"))
 _CENTS = re.compile(r"(\d+\.)(\d\d)\b")
@@ -84,16 +86,16 @@ def _pss_mb(pid: int) -> float:
 
 
 class PssSampler:
-    """The peak, over the samples, of Σ PSS of this process's descendants (see the docstring)."""
+    """The peak, over the samples, of Σ PSS of process ``root`` and its descendants."""
 
-    def __init__(self, every_s: float = 0.05) -> None:
-        self.peak = 0.0
+    def __init__(self, root: int, every_s: float = 0.05) -> None:
+        self.root, self.peak = root, 0.0
         self._every, self._stop = every_s, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            self.peak = max(self.peak, sum(map(_pss_mb, _descendants(os.getpid()))))
+            self.peak = max(self.peak, sum(map(_pss_mb, [self.root, *_descendants(self.root)])))
 
     def __enter__(self) -> PssSampler:
         self._thread.start()
@@ -131,14 +133,20 @@ def main() -> None:
     print(f"bare pdfplumber extract_tables(), 1 process: {bare_pages} pages in {bare_s:.1f} s")
     print(
         f"{'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} {'peak RSS MB max/median':>23} "
-        f"{'workers peak ΣPSS MB':>21} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
+        f"{'run peak ΣPSS MB':>17} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
     )
     for workers in args.workers:
         run_dir = base / f"run_w{workers}"
+        command = [sys.executable, "-m", "extractor", "run", str(corpus), "--out", str(run_dir)]
+        command += ["--workers", str(workers), "--llm", "off", "-q"]
+        command += [] if args.progress else ["--no-progress"]
         start = time.perf_counter()
-        with PssSampler() as pss:
-            m = run_corpus(RunSettings(corpus, run_dir, workers=workers, progress=args.progress))
+        proc = subprocess.Popen(command)
+        with PssSampler(proc.pid) as pss:
+            if proc.wait():
+                raise SystemExit(f"budget-extract run failed ({proc.returncode}): {' '.join(command)}")
         wall = time.perf_counter() - start
+        m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         docs = m["documents"]
         ok = [d for d in docs if d["status"].startswith("ok")]
         pdf_s = sum(d["seconds"] for d in docs if d["relpath"].endswith(".pdf"))
@@ -146,7 +154,7 @@ def main() -> None:
         pages = m["totals"]["pages"]
         print(
             f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
-            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:21.0f} {pdf_s / bare_s:21.2f} "
+            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:17.0f} {pdf_s / bare_s:21.2f} "
             f"{wall / bare_s:11.2f}"
         )
     if not args.keep:
