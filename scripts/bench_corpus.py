@@ -7,7 +7,7 @@ each document's own process (from the manifest); it counts the pages a document'
 with its pool worker (the imported modules) in full. "run's peak Σ PSS" samples, every 50 ms,
 the proportional set size (Linux ``/proc/PID/smaps_rollup``) of the run's processes — the
 parent, its pool workers and their document forks — and sums it, so shared pages count once:
-what the run really costs the machine.
+what the run really costs the machine, and (after the slash) what its workers cost.
 
 The corpus is built from the samples (examples/ and, when present, ../shared/corpus/putuo/):
 text renderings with their cents perturbed (so every copy is a distinct document with its own
@@ -86,16 +86,19 @@ def _pss_mb(pid: int) -> float:
 
 
 class PssSampler:
-    """The peak, over the samples, of Σ PSS of process ``root`` and its descendants."""
+    """The peaks, over the samples, of Σ PSS of process ``root`` with its descendants (``peak``)
+    and of its descendants alone (``workers``: the pool workers and their document forks)."""
 
     def __init__(self, root: int, every_s: float = 0.05) -> None:
-        self.root, self.peak = root, 0.0
+        self.root, self.peak, self.workers = root, 0.0, 0.0
         self._every, self._stop = every_s, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            self.peak = max(self.peak, sum(map(_pss_mb, [self.root, *_descendants(self.root)])))
+            workers = sum(map(_pss_mb, _descendants(self.root)))
+            self.workers = max(self.workers, workers)
+            self.peak = max(self.peak, workers + _pss_mb(self.root))
 
     def __enter__(self) -> PssSampler:
         self._thread.start()
@@ -133,7 +136,7 @@ def main() -> None:
     print(f"bare pdfplumber extract_tables(), 1 process: {bare_pages} pages in {bare_s:.1f} s")
     print(
         f"{'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} {'peak RSS MB max/median':>23} "
-        f"{'run peak ΣPSS MB':>17} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
+        f"{'peak ΣPSS MB run/workers':>25} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
     )
     for workers in args.workers:
         run_dir = base / f"run_w{workers}"
@@ -154,7 +157,7 @@ def main() -> None:
         pages = m["totals"]["pages"]
         print(
             f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
-            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:17.0f} {pdf_s / bare_s:21.2f} "
+            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:13.0f} / {pss.workers:<9.0f} {pdf_s / bare_s:21.2f} "
             f"{wall / bare_s:11.2f}"
         )
     if not args.keep:

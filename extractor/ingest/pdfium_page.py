@@ -60,7 +60,7 @@ def read_page(page: pdfium.PdfPage, number: int, doctop: float) -> PageObjects |
         return None
     textpage = page.get_textpage()
     try:
-        chars = _chars(address(textpage.raw), (rot, height), doctop, objects.fonts)
+        chars = _chars(address(textpage.raw), (rot, height), doctop, objects)
     finally:
         textpage.close()
     chars += [_space(obj, _mul(ctm, rot), height, doctop, objects.fonts) for obj, ctm in objects.blank_texts]
@@ -73,6 +73,7 @@ class _Objects:
     paths: list = field(default_factory=list)  # (path object, matrix to page space)
     blank_texts: list = field(default_factory=list)  # text objects without ink, with their matrix
     fonts: dict = field(default_factory=dict)  # font handle address → _Font
+    text_fonts: dict = field(default_factory=dict)  # text object address → its _Font
     unsafe_font: bool = False
 
 
@@ -101,7 +102,7 @@ def _walk(page_handle: int) -> _Objects:
             obj = get(owner, i)
             kind = kind_of(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                font = _font_of(text_font(obj), out.fonts)
+                font = out.text_fonts[obj] = _font_of(text_font(obj), out.fonts)
                 if not font.safe:
                     out.unsafe_font = True
                     return
@@ -183,10 +184,12 @@ def _r(v: float) -> float:
     return round3(v) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def _chars(tp: int, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
+def _chars(tp: int, page: tuple, doctop: float, objects: _Objects) -> list[Obj]:
     """The text page's characters with pdfminer's boxes: from the origin over the advance and
     from the font's descent over the font size, in text space, then through the page's
-    rotation (``page`` = rotation matrix, device height)."""
+    rotation (``page`` = rotation matrix, device height). ``objects``: the page's walk, which
+    has read each text object's font."""
+    fonts, text_fonts = objects.fonts, objects.text_fonts
     n = plain("FPDFText_CountChars")(tp)
     if n <= 0:
         return []
@@ -208,9 +211,10 @@ def _chars(tp: int, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
     out: list[Obj] = []
     last_key = None
     # What the characters of one text object share: matrix, font size, font, direction.
+    # (as a zero matrix leaves them: a first matrix equal to it is not worked out again)
     a = b = c = d = size_ts = scale = 0.0
     axis = ""
-    upright = True
+    upright = False
     font = _Font("", 0.0, None, False)
     for i in range(n):
         code = codes[i]
@@ -221,13 +225,14 @@ def _chars(tp: int, page: tuple, doctop: float, fonts: dict) -> list[Obj]:
         if key != last_key or key is None:
             last_key = key
             get_matrix(tp, i, matrix_at)
-            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
             size_ts = font_size(tp, i)
-            font = _font_of(text_font(key) if key else None, fonts)
-            axis, scale = _advance_axis(a, b, c, d)
-            # pdfminer's upright test, on the matrix in device space
-            da, db, dc, dd = a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
-            upright = da * dd > 0 and db * dc <= 0
+            font = text_fonts.get(key) or _font_of(text_font(key) if key else None, fonts)
+            if (matrix.a, matrix.b, matrix.c, matrix.d) != (a, b, c, d):  # often one object a character
+                a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+                axis, scale = _advance_axis(a, b, c, d)
+                # pdfminer's upright test, on the matrix in device space
+                da, db, dc, dd = a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
+                upright = da * dd > 0 and db * dc <= 0
         loose_box(tp, i, loose_at)
         origin(tp, i, *xy_at)
         x, y = xy[0], xy[1]
