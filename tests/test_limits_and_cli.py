@@ -84,20 +84,35 @@ def test_api_byte_limit(tmp_path):
     assert extract(TEXT, max_bytes=None).meta.doc_id == SEEDS[1]
 
 
-def test_api_time_limit_stops_a_long_pdf_in_time():
+@pytest.fixture(scope="module")
+def long_seed_pdf(tmp_path_factory) -> Path:
+    """The seed PDF ten times over (280 pages, ~3 s): the time limits below must be exceeded on
+    any machine, and the seed alone now extracts in about 0.35 s."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer, pdf = PdfWriter(), tmp_path_factory.mktemp("long") / "long.pdf"
+    for _ in range(10):
+        for page in PdfReader(PDF).pages:
+            writer.add_page(page)
+    with pdf.open("wb") as fh:
+        writer.write(fh)
+    return pdf
+
+
+def test_api_time_limit_stops_a_long_pdf_in_time(long_seed_pdf):
     start = time.monotonic()
     with pytest.raises(LimitExceeded) as exc:
-        extract(PDF, timeout_s=0.3)
-    assert str(exc.value) == f"{PDF}: timeout (> 0.3 s)"
+        extract(long_seed_pdf, timeout_s=0.3)
+    assert str(exc.value) == f"{long_seed_pdf}: timeout (> 0.3 s)"
     assert time.monotonic() - start < 2.5  # stopped near the limit, not after the whole document
 
 
-def test_api_time_limit_off_the_main_thread_is_checked_between_pages():
+def test_api_time_limit_off_the_main_thread_is_checked_between_pages(long_seed_pdf):
     box: dict[str, BaseException | None] = {}
 
     def work() -> None:
         try:
-            extract(PDF, timeout_s=0.3)
+            extract(long_seed_pdf, timeout_s=0.3)
             box["error"] = None
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             box["error"] = exc
@@ -167,11 +182,12 @@ def test_extract_cli_limits_list_the_document_and_the_batch_goes_on(tmp_path):
     assert f"too large ({TEXT.stat().st_size} bytes > limit 1024 bytes)" in small.stderr
 
 
-def test_extract_cli_timeout(tmp_path):
+def test_extract_cli_timeout(tmp_path, long_seed_pdf):
+    pdf = long_seed_pdf
     out = tmp_path / "out"
-    run = _cli("extract", str(PDF), "--out", str(out), "--timeout", "0.5")
+    run = _cli("extract", str(pdf), "--out", str(out), "--timeout", "0.5")
     assert run.returncode == 1
-    assert _failures(out) == {PDF.name: "timeout (> 0.5 s)"}
+    assert _failures(out) == {pdf.name: "timeout (> 0.5 s)"}
 
 
 def test_extract_cli_shows_pages_done_and_documents(tmp_path):
