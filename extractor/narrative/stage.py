@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from extractor.llm.client import LlmClient
+from extractor.llm.indicator_rows import indicator_rows
 from extractor.llm.prompts import prompt_versions
 from extractor.llm.tasks import (
     LlmContext,
-    indicators,
     locate_in_order,
     policy_documents,
     split_reasons,
@@ -22,17 +22,12 @@ from extractor.tables.checks import table_finding
 from extractor.tables.kinds import PERFORMANCE
 from schemas import (
     Finding,
-    Indicator,
     LlmRun,
     Narrative,
-    PerformanceHeader,
     SourceLine,
     Table,
-    TableKind,
     TableRegion,
 )
-
-INDICATOR_CHUNK_LINES = 60  # lines of a flattened 绩效表 per call: keeps prompts within small contexts
 
 
 def extract_narrative(
@@ -111,19 +106,12 @@ def _with_llm(
 
 
 def recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> list[Finding]:
-    """Indicators (and the project name) of a 绩效目标表 whose grid was lost, by the LLM, in place."""
+    """Indicators of a 绩效目标表 whose grid was lost, by the LLM one row at a time, in place."""
     lines = [line.text for line in region.lines if line.text.strip()]
-    found: list[Indicator] = []
-    project = None
-    for b in range(0, len(lines), INDICATOR_CHUNK_LINES):
-        answer = indicators(ctx, "\n".join(lines[b : b + INDICATOR_CHUNK_LINES]), table.provenance)
-        if answer is None:
-            return []
-        project = project or answer[0]
-        found += answer[1]
+    found = indicator_rows(ctx, lines, table.provenance)
+    if found is None:
+        return []
     table.indicators = found
-    if project and table.kind == TableKind.project_performance:
-        table.performance_header = PerformanceHeader(project=project)
     table.parse_status = "partial"
     what = f"{len(found)} indicator rows rebuilt by the LLM from flattened text; check them"
     return [table_finding(table, "indicators_from_llm", "warning", what)]
