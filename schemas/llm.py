@@ -108,3 +108,9 @@ class IndicatorRows(BaseModel):
     """Answer of the ``indicators`` prompt v3."""
 
     rows: list[IndicatorRow]
+
+
+class ProjectName(BaseModel):
+    """Answer of the ``performance_project`` prompt: the fragments of the 项目名称 cell."""
+
+    project: list[int]

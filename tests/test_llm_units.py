@@ -63,6 +63,9 @@ def test_every_prompt_loads_and_fences_the_document_text(name: str) -> None:
         messages = prompt.render(header="一级指标 三级指标 指标值", context=planted, targets=f"[1] {planted}")
         user = messages[1]["content"]
         assert user.index("<data>") < user.index(planted) and user.rindex(planted) < user.index("</data>")
+    elif name == "performance_project":  # numbered header lines
+        messages = prompt.render(context=planted)
+        assert f"<data>\n{planted}\n</data>" in messages[1]["content"]
     else:
         messages = prompt.render(text=planted)
         assert f"<data>\n{planted}\n</data>" in messages[1]["content"]

@@ -22,6 +22,7 @@ CURRENT = {
     "change_reasons": "v3",
     "policy_documents": "v1",
     "indicators": "v3",
+    "performance_project": "v1",
     "change_statements": "v1",
 }
 

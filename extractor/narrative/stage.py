@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from extractor.llm.client import LlmClient
-from extractor.llm.indicator_rows import indicator_rows
+from extractor.llm.indicator_rows import indicator_rows, project_name
 from extractor.llm.prompts import prompt_versions
 from extractor.llm.tasks import (
     LlmContext,
@@ -24,8 +24,10 @@ from schemas import (
     Finding,
     LlmRun,
     Narrative,
+    PerformanceHeader,
     SourceLine,
     Table,
+    TableKind,
     TableRegion,
 )
 
@@ -87,6 +89,13 @@ def _with_llm(
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
             findings += recover_indicators(ctx, table, region)
+            if table.kind == TableKind.project_performance and not (
+                table.performance_header and table.performance_header.project
+            ):
+                lines = [line.text for line in region.lines if line.text.strip()]
+                if name := project_name(ctx, lines):
+                    header = table.performance_header or PerformanceHeader()
+                    table.performance_header = header.model_copy(update={"project": name})
     usage, run = ctx.usage, narrative.llm
     if usage.failures:
         failed = sum(usage.failures.values())
