@@ -39,6 +39,10 @@ DIAGNOSTICS = frozenset(
         "unparseable_row",
         "ambiguous_columns",
         "llm_rule_conflict",
+        # How the LLM layer made the data (rows rebuilt from a lost grid, calls that failed): about
+        # the extraction like the two above, never a problem of the document.
+        "indicators_from_llm",
+        "llm_fallback",
     }
 )
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")

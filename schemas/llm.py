@@ -88,3 +88,29 @@ class Changes(BaseModel):
     """Answer of the ``change_statements`` prompt."""
 
     changes: list[ChangeItem]
+
+
+class IndicatorRow(BaseModel):
+    """One indicator row of a flattened 绩效目标表, as the numbers of the printed fragments that
+    make each cell (v3): a wrapped cell is several fragments, in reading order; [] if not printed."""
+
+    id: int = Field(description="the number of the target line")
+    name: list[int] = Field(description="三级指标")
+    value: list[int] = Field(default_factory=list, description="指标值")
+    basis: list[int] = Field(default_factory=list, description="指标值设置依据")
+    last_year_value: list[int] = Field(default_factory=list, description="上年完成值")
+    weight: list[int] = Field(default_factory=list, description="指标分值权重")
+    scoring_rule: list[int] = Field(default_factory=list, description="赋分规则")
+    evidence: list[int] = Field(default_factory=list, description="佐证资料")
+
+
+class IndicatorRows(BaseModel):
+    """Answer of the ``indicators`` prompt v3."""
+
+    rows: list[IndicatorRow]
+
+
+class ProjectName(BaseModel):
+    """Answer of the ``performance_project`` prompt: the fragments of the 项目名称 cell."""
+
+    project: list[int]

@@ -438,7 +438,7 @@ def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path, monkeypatch):
     entry = manifest["documents"][0]
     assert entry["status"].startswith("ok") and entry["llm"]["status"] in ("partial", "failed")
     assert manifest["model"] == "m-test" and manifest["settings"]["llm"]["offline"] is True
-    assert manifest["prompt_versions"]["change_reasons"] == "v2"
+    assert manifest["prompt_versions"]["change_reasons"] == "v3"
     assert manifest["totals"]["llm_calls"] == 0 and manifest["totals"]["llm_failures"] > 0
     assert "sk-secret" not in (tmp_path / "run" / "manifest.json").read_text(encoding="utf-8")
 

@@ -137,6 +137,26 @@ def test_a_paragraph_whose_amounts_are_all_claimed_is_not_asked(tmp_path: Path):
     assert unmatched_changes(ctx, [rule], [(0, len(text))]) == [] and endpoint.requests == []
 
 
+SEED_001_TOTAL = (
+    "克孜勒苏柯尔克孜自治州医疗保障局 2026 年支出预算 996.43 万元，其中：基本支出 570.03 万元，占 57.21%，"
+    "比上年预算增加 130.41 万元，增长 29.66%。"
+)
+
+
+def test_a_change_the_rules_read_is_not_paired_again_with_another_amount(tmp_path: Path):
+    """Seed 001: the total (996.43, no change printed for it) is unclaimed, so the paragraph is asked;
+    the recorded 1.5B model paired the total with 基本支出's +130.41 / 29.66%. The rules read that
+    change already: their pairing stands."""
+    total = {"subject": "克孜勒苏柯尔克孜自治州医疗保障局", "amount": "996.43", "delta": "130.41"}
+    answer = {"changes": [total | {"growth_percent": "29.66"}]}
+    endpoint = Endpoint(_answer(answer))
+    ctx = _ctx([SEED_001_TOTAL], endpoint, tmp_path)
+    rule = _change(SEED_001_TOTAL, None, [], amount=Decimal("570.03"), delta=Decimal("130.41"))
+    rule.growth_percent = Decimal("29.66")
+    assert unmatched_changes(ctx, [rule], [(0, len(SEED_001_TOTAL))]) == []
+    assert len(endpoint.requests) == 1 and ctx.usage.dropped == {"change_read_by_rule": 1}
+
+
 # --- grounding with meaning -------------------------------------------------------------------
 
 BASIS = "设立的政策依据：根据《江苏省财政厅关于2017年省级部门预算的批复》（苏财预〔2017〕19号）和省委工作要求设立。"

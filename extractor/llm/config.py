@@ -7,7 +7,8 @@ directory, table ``[llm]``) and are overridden by the environment:
     OPENAI_API_KEY       key (any string for local servers)
     BUDGET_EXTRACT_MODEL model name (also OPENAI_MODEL)
     BUDGET_EXTRACT_MODE  tools | json_schema | json | md_json | json_object_schema
-    BUDGET_EXTRACT_CONCURRENCY, BUDGET_EXTRACT_BATCH_SIZE, BUDGET_EXTRACT_TIMEOUT_S
+    BUDGET_EXTRACT_CONCURRENCY, BUDGET_EXTRACT_BATCH_SIZE, BUDGET_EXTRACT_INDICATOR_BATCH_SIZE,
+    BUDGET_EXTRACT_TIMEOUT_S
 
 With neither a base URL nor a key, no endpoint is configured and the rules run alone.
 """
@@ -54,6 +55,11 @@ class LlmSettings(BaseModel):
     )
     batch_size: int = Field(
         default=1, ge=1, description="reason texts per change_reasons request (small models answer one reliably)"
+    )
+    indicator_batch_size: int = Field(
+        default=1,
+        ge=1,
+        description="flattened 绩效目标表 rows per indicators request (v3; small models answer one reliably)",
     )
     temperature: float = 0.0
     cache_dir: Path | None = Field(default=Path(".cache/llm"), description="None disables the cache")
@@ -117,6 +123,7 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
         ("mode", "BUDGET_EXTRACT_MODE"),
         ("concurrency", "BUDGET_EXTRACT_CONCURRENCY"),
         ("batch_size", "BUDGET_EXTRACT_BATCH_SIZE"),
+        ("indicator_batch_size", "BUDGET_EXTRACT_INDICATOR_BATCH_SIZE"),
         ("timeout_s", "BUDGET_EXTRACT_TIMEOUT_S"),
     ):
         if env.get(var):

@@ -19,9 +19,10 @@ PROMPT_DIR = Path(prompts.__file__).resolve().parent
 
 # The version each task uses; bump here when a new template file is added.
 CURRENT = {
-    "change_reasons": "v2",
+    "change_reasons": "v3",
     "policy_documents": "v1",
-    "indicators": "v2",
+    "indicators": "v3",
+    "performance_project": "v1",
     "change_statements": "v1",
 }
 

@@ -271,7 +271,7 @@ def indicators(
     ``table_text`` is the flattened table (it is not part of the narrative text, so grounding
     is done against it); ``provenance`` is the table's.
     """
-    answer = ctx.client.ask("indicators", Indicators, ctx.usage, text=table_text)
+    answer = ctx.client.ask("indicators", Indicators, ctx.usage, prompt_version="v2", text=table_text)
     if answer is None:
         return None
     grounder = Grounder(table_text)
@@ -302,7 +302,7 @@ def indicators(
                 ctx.drop("value_outside_row")
             row[field] = _cut(table_text, span)
         levels = _levels(ctx, item, table_text, name[0])
-        out.append(_indicator(item, table_text[name[0] : name[1]], row, levels, provenance))
+        out.append(_indicator(table_text[name[0] : name[1]], row, levels, provenance))
     return project, out
 
 
@@ -374,7 +374,6 @@ _ROW_FIELDS = ("basis", "last_year_value", "weight", "scoring_rule", "evidence")
 
 
 def _indicator(
-    item: IndicatorItem,
     name: str,
     row: dict[str, str | None],
     levels: tuple[str | None, str | None],
@@ -433,12 +432,19 @@ def unmatched_changes(
         if answer is None:
             continue
         known = {(c.amount, c.delta) for c in own}
+        # A change number (delta, growth) a rule statement of the paragraph already reads is that
+        # statement's: an LLM statement pairing it with another amount re-reads the same change
+        # (seed 001: the total 996.43 paired with 基本支出's +130.41), so the rules' pairing stands.
+        ruled = {(k, abs(v)) for c in own for k, v in (("d", c.delta), ("g", c.growth_percent)) if v is not None}
         for item in answer.changes:
             change = _grounded_change(ctx, item, tokens, start, end)
             if change is None:
                 continue  # counted by _grounded_change
             if (change.amount, change.delta) in known:
                 ctx.drop("duplicate_of_rule")
+                continue
+            if any(v is not None and (k, abs(v)) in ruled for k, v in (("d", change.delta), ("g", change.growth_percent))):
+                ctx.drop("change_read_by_rule")
                 continue
             known.add((change.amount, change.delta))
             ctx.usage.grounded += 1

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from extractor.llm.client import LlmClient
+from extractor.llm.indicator_rows import indicator_rows, project_name
 from extractor.llm.prompts import prompt_versions
 from extractor.llm.tasks import (
     LlmContext,
-    indicators,
     locate_in_order,
     policy_documents,
     split_reasons,
@@ -22,7 +22,6 @@ from extractor.tables.checks import table_finding
 from extractor.tables.kinds import PERFORMANCE
 from schemas import (
     Finding,
-    Indicator,
     LlmRun,
     Narrative,
     PerformanceHeader,
@@ -31,8 +30,6 @@ from schemas import (
     TableKind,
     TableRegion,
 )
-
-INDICATOR_CHUNK_LINES = 60  # lines of a flattened 绩效表 per call: keeps prompts within small contexts
 
 
 def extract_narrative(
@@ -92,6 +89,13 @@ def _with_llm(
     for table, region in zip(tables, regions, strict=True):
         if table.kind in PERFORMANCE and table.parse_status == "failed":
             findings += recover_indicators(ctx, table, region)
+            if table.kind == TableKind.project_performance and not (
+                table.performance_header and table.performance_header.project
+            ):
+                lines = [line.text for line in region.lines if line.text.strip()]
+                if name := project_name(ctx, lines):
+                    header = table.performance_header or PerformanceHeader()
+                    table.performance_header = header.model_copy(update={"project": name})
     usage, run = ctx.usage, narrative.llm
     if usage.failures:
         failed = sum(usage.failures.values())
@@ -111,19 +115,12 @@ def _with_llm(
 
 
 def recover_indicators(ctx: LlmContext, table: Table, region: TableRegion) -> list[Finding]:
-    """Indicators (and the project name) of a 绩效目标表 whose grid was lost, by the LLM, in place."""
+    """Indicators of a 绩效目标表 whose grid was lost, by the LLM one row at a time, in place."""
     lines = [line.text for line in region.lines if line.text.strip()]
-    found: list[Indicator] = []
-    project = None
-    for b in range(0, len(lines), INDICATOR_CHUNK_LINES):
-        answer = indicators(ctx, "\n".join(lines[b : b + INDICATOR_CHUNK_LINES]), table.provenance)
-        if answer is None:
-            return []
-        project = project or answer[0]
-        found += answer[1]
+    found = indicator_rows(ctx, lines, table.provenance)
+    if found is None:
+        return []
     table.indicators = found
-    if project and table.kind == TableKind.project_performance:
-        table.performance_header = PerformanceHeader(project=project)
     table.parse_status = "partial"
     what = f"{len(found)} indicator rows rebuilt by the LLM from flattened text; check them"
     return [table_finding(table, "indicators_from_llm", "warning", what)]
