@@ -364,6 +364,7 @@ def _extract(
             log_level=s.log_level,
             progress_file=str(progress_dir / f.doc_id) if s.progress else None,
             checklist_dir=str(s.run_dir),
+            json_dir=str(docs_dir) if s.executor == "process" else None,  # the pool runs on this machine
         )
         for f in todo
     ]
@@ -379,7 +380,7 @@ def _extract(
             entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
             if outcome.document_json is not None:
                 atomic_write_text(docs_dir / f"{f.doc_id}.json", outcome.document_json)
-            else:  # a retried document that now fails: its earlier JSON no longer stands
+            elif not outcome.json_written:  # a retried document that now fails: its earlier JSON no longer stands
                 (docs_dir / f"{f.doc_id}.json").unlink(missing_ok=True)
             journal.append(entry)
             if task.progress_file:

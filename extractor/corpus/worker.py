@@ -25,7 +25,7 @@ import xlsxwriter  # noqa: F401
 import extractor.datapackage  # noqa: F401
 from extractor.audit.checklist import write_checklists
 from extractor.errors import ExtractionError
-from extractor.export import document_json, fact_count, tidy_rows
+from extractor.export import atomic_write_text, document_json, fact_count, tidy_rows
 from extractor.limits import LimitExceeded, timeout_reason
 from extractor.llm.options import client_from_settings
 from extractor.log import configure as configure_logging
@@ -48,6 +48,9 @@ class Task:
     log_level: int = logging.WARNING  # the library logging shown by the process that runs it
     progress_file: str | None = None  # where to note "pages_done total" as the document is read
     checklist_dir: str | None = None  # where to write the document's 检查表 (checklists/<doc_id>.csv|.xlsx)
+    # Where to write the document's JSON (<doc_id>.json) before handing back; None: hand the JSON
+    # back instead (a Ray worker may run on another machine).
+    json_dir: str | None = None
     start_method: str = "fork"
 
 
@@ -59,6 +62,7 @@ class Outcome:
     entry: dict[str, Any]
     document_json: str | None = field(default=None, repr=False)
     rows: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
+    json_written: bool = False  # the worker wrote the JSON to the task's json_dir
 
 
 def _page_writer(progress_file: str | None):  # noqa: ANN202 - an on_page callback or None
@@ -146,7 +150,12 @@ def process_document(task: Task) -> Outcome:
     )
     if task.checklist_dir is not None:
         write_checklists(Path(task.checklist_dir), [doc])
-    return Outcome(entry, document_json(doc), tidy_rows(doc))
+    text = document_json(doc)
+    if task.json_dir is not None:
+        # Written here, in parallel, not by the parent: it would be a third process on the cores.
+        atomic_write_text(Path(task.json_dir) / f"{task.doc_id}.json", text)
+        return Outcome(entry, None, tidy_rows(doc), json_written=True)
+    return Outcome(entry, text, tidy_rows(doc))
 
 
 def _child(task: Task, conn: Any) -> None:
