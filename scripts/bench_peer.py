@@ -49,7 +49,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pypdfium2 as pdfium
+# The sibling script (run as `python scripts/bench_peer.py`, scripts/ is on sys.path).
+from bench_pdf import pages_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -96,14 +97,6 @@ def ours(pdf: Path) -> tuple[float, float | None]:
         return run([sys.executable, "-c", OURS, str(pdf), str(out / "out")])
     finally:
         shutil.rmtree(out, ignore_errors=True)
-
-
-def pages_of(path: Path) -> int:
-    doc = pdfium.PdfDocument(path)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
 
 
 def spread(values: list[float]) -> str:
