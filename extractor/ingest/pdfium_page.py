@@ -165,8 +165,8 @@ def _latin_with_widths(name: str, flags: int) -> bool:
 
 
 def round3(v: float) -> float:
-    """``round(v, 3)``, exactly, in a third of its time (it formats the number as decimal
-    digits; ~40% of building a character's dict went there).
+    """``round(v, 3)``, exactly, in 170 ns instead of 450 (``round`` with digits formats the
+    number as decimal digits; a character's dict rounds five numbers).
 
     Away from a tie, the integer nearest to ``v * 1000`` is the decimal rounding, and dividing
     it by 1000 is correctly rounded, as ``round``'s result is. The product's own rounding error
