@@ -11,6 +11,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from extractor import labels
 from schemas.provenance import Provenance
 
 Layer = Literal["merged", "rules", "llm"]
@@ -180,12 +181,9 @@ class Score:
 
 
 _TRAILING = "。；;，,、.． "
-_WS = re.compile(r"\s+")
-
-
 def squash(text: str | None) -> str:
     """Whitespace removed: the printed spacing of CJK text ('2026 年') carries no meaning."""
-    return _WS.sub("", text or "")
+    return labels.squash(text or "")
 
 
 def normalise_text(text: str | None) -> str:

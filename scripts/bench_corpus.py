@@ -158,11 +158,12 @@ def main() -> None:
         wall = time.perf_counter() - start
         # Memory in a second run: reading smaps_rollup every 50 ms slows the processes it reads
         # (by a quarter of a 2-worker run's wall time, measured), so it never shares a timed run.
-        pss = PssSampler(0)
+        memory = "not measured"
         if args.memory:
             proc = subprocess.Popen([*command, "--out", str(base / f"mem_w{workers}")])
             with PssSampler(proc.pid) as pss:
                 _wait(proc)
+            memory = f"{pss.peak:.0f} / {pss.workers:.0f}"
         m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         docs = m["documents"]
         ok = [d for d in docs if d["status"].startswith("ok")]
@@ -171,7 +172,7 @@ def main() -> None:
         pages = m["totals"]["pages"]
         print(
             f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
-            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {pss.peak:13.0f} / {pss.workers:<9.0f} "
+            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {memory:>25} "
             f"{pdf_s / bare_s:21.2f} {wall / bare_s:11.2f}"
         )
     if not args.keep:

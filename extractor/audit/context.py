@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from extractor.labels import squash
 from extractor.narrative.text import NarrativeText, build_narrative_text
 from extractor.tables.kinds import title_kind
 from schemas import AuditEvidence, BudgetDocument, Provenance, SourceDocument, SourceLine
@@ -31,14 +32,6 @@ def evidence(line: SourceLine, text: str | None = None) -> AuditEvidence:
     """Evidence at ``line``: its page, line number and (a span of) its text."""
     p = line.provenance
     return AuditEvidence(page=p.page, line=p.line, text=(text if text is not None else line.text).strip()[:200])
-
-
-def squash(text: str) -> str:
-    """A line compared as words: blanks, ordinals, years, leaders and page numbers removed."""
-    t = _LEADERS.sub("", text)
-    t = _ORDINAL.sub("", t)
-    t = re.sub(r"20\d\d\s*年度?", "", t)
-    return re.sub(r"[\s#*]+", "", t)
 
 
 @dataclass
@@ -128,7 +121,7 @@ def find_toc(ctx: AuditContext) -> None:
         text = line.text.strip()
         if page is not None and line.provenance.page != page:
             # a 目录 running onto the next page goes on with numbered entries only
-            if not (_ORDINAL.match(text) and re.sub(r"\s+", "", text) not in seen and len(text) <= 70):
+            if not (_ORDINAL.match(text) and squash(text) not in seen and len(text) <= 70):
                 break
             page = line.provenance.page
         if line.cells is not None or not text:

@@ -6,6 +6,7 @@ import re
 
 from extractor.audit.context import AuditContext, evidence
 from extractor.audit.rules import CLASS_NAMES, PLACEHOLDERS, SELF_NAME
+from extractor.labels import squash
 from schemas import AuditCheck
 
 _DEPT_LINE = re.compile(r"(?:编制部门|预算主管部门|部门名称)\s*(?:（盖章）|\(盖章\))?\s*[:：]\s*(\S+)")
@@ -16,7 +17,7 @@ _PARTY = re.compile(r"^(?:中国共产党|中共)")
 
 def _norm(name: str) -> str:
     name = re.sub(r"[\s（(]盖章[）)]|[（(]部门[）)]|单位[:：].*$", "", name)
-    return _PARTY.sub("", re.sub(r"\s+", "", name))
+    return _PARTY.sub("", squash(name))
 
 
 def _same(a: str, b: str) -> bool:

@@ -219,12 +219,13 @@ def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLi
     free_lines = []
     # Characters inside a ruled grid are its cells' text, not lines or words of the page's own.
     outside = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
-    for tl in _text_lines(outside):
+    plain = text_runs.is_plain(outside)  # tested once: every step below reads these characters
+    for tl in _text_lines(outside, plain):
         mid = (tl["top"] + tl["bottom"]) / 2
         if any(b[1] <= mid <= b[3] and b[0] - 2 <= tl["x0"] <= b[2] + 2 for b in boxes):
             continue
         free_lines.append(tl)
-    words_of = _words_by_line(outside, free_lines, boxes)
+    words_of = _words_by_line(outside, free_lines, boxes, plain)
     for tl, words in zip(free_lines, words_of, strict=True):
         bbox = (tl["x0"], tl["top"], tl["x1"], tl["bottom"])
         items.append((tl["top"], tl["x0"], {"text": tl["text"].strip(), "words": words}, bbox))
@@ -236,7 +237,7 @@ def _read_page(name: str, number: int, page: PageObjects) -> tuple[list[SourceLi
     return out, n_chars
 
 
-def _words_by_line(chars: list[dict], lines: list[dict], boxes: list[tuple]) -> list[list[Word]]:
+def _words_by_line(chars: list[dict], lines: list[dict], boxes: list[tuple], plain: bool) -> list[list[Word]]:
     """The words of ``chars`` (a page's, outside ruled grids), each given to the text line it sits on.
 
     A word belongs to the line whose vertical extent holds the word's middle and whose x range
@@ -251,7 +252,7 @@ def _words_by_line(chars: list[dict], lines: list[dict], boxes: list[tuple]) -> 
     tallest = max(tl["bottom"] - tl["top"] for tl in lines)
     # y_tolerance 1, not 3: header texts wrapped on staggered baselines (7 pt type, 4 pt apart)
     # must not chain into one "line" whose characters interleave by x.
-    for w in text_runs.words(chars, y_tolerance=1):
+    for w in text_runs.words(chars, 1, plain):
         if not w.get("upright", True):
             continue
         mid_y = (w["top"] + w["bottom"]) / 2
@@ -289,12 +290,12 @@ def _collide(a: list[dict], b: list[dict]) -> bool:
     return False
 
 
-def _shifted_lines(chars: list[dict]) -> dict[int, float]:
+def _shifted_lines(chars: list[dict], plain: bool) -> dict[int, float]:
     """Characters on a shifted baseline (numbers set in another font) → the top of the line they
     belong to. pdfplumber clusters lines by ``top`` within ``y_tolerance`` (3 pt), so a run that
     sits 4–5 pt lower becomes a line of its own; here a line whose vertical extent overlaps the
     line above it by ≥ ``LINE_OVERLAP`` of the smaller height joins it."""
-    lines = text_runs.line_clusters(chars, DEFAULT_Y_TOLERANCE)  # as pdfplumber's own first pass
+    lines = text_runs.line_clusters(chars, DEFAULT_Y_TOLERANCE, plain)  # as pdfplumber's own first pass
     snap: dict[int, float] = {}
     anchor: list[dict] | None = None
     a_top = a_bottom = 0.0  # the anchor's vertical extent
@@ -310,10 +311,10 @@ def _shifted_lines(chars: list[dict]) -> dict[int, float]:
     return snap
 
 
-def _text_lines(outside: list[dict]) -> list[dict]:
+def _text_lines(outside: list[dict], plain: bool) -> list[dict]:
     """The text lines (pdfplumber's ``extract_text_lines`` dicts) of the page's characters
     ``outside`` its ruled grids; characters whose line overlaps another substantially are moved
     onto it, so mixed-font runs read in x order."""
-    snap = _shifted_lines([c for c in outside if c["upright"]])
+    snap = _shifted_lines([c for c in outside if c["upright"]], plain)
     chars = [{**c, "top": snap[id(c)]} if id(c) in snap else c for c in outside] if snap else outside
-    return text_runs.text_lines(chars)
+    return text_runs.text_lines(chars, plain)

@@ -23,12 +23,13 @@ WordTuple = tuple[Obj, list[Obj]]
 _X0, _X1, _TOP, _BOTTOM, _TEXT = (itemgetter(k) for k in ("x0", "x1", "top", "bottom", "text"))
 
 
-def word_tuples(chars: list[Obj], y_tolerance: float = DEFAULT_Y_TOLERANCE) -> list[WordTuple]:
+def word_tuples(chars: list[Obj], y_tolerance: float = DEFAULT_Y_TOLERANCE, plain: bool | None = None) -> list[WordTuple]:
     """``WordExtractor(y_tolerance=y_tolerance).iter_extract_tuples(chars)``: each word (as
     pdfplumber's dict) with its characters, in pdfplumber's order (lines by ``top``, clustered
     within ``y_tolerance``; characters by ``x0``; a word ends at a space, at a step back, at a gap
-    over ``x_tolerance`` 3 or at a line change over ``y_tolerance``)."""
-    return _word_tuples(chars, y_tolerance, _plain(chars))
+    over ``x_tolerance`` 3 or at a line change over ``y_tolerance``). ``plain``: ``is_plain(chars)``,
+    where the caller knows it (every function here takes it, so a page is tested once)."""
+    return _word_tuples(chars, y_tolerance, is_plain(chars) if plain is None else plain)
 
 
 def _word_tuples(chars: list[Obj], y_tolerance: float, plain: bool) -> list[WordTuple]:
@@ -64,12 +65,12 @@ def _word_tuples(chars: list[Obj], y_tolerance: float, plain: bool) -> list[Word
     return out
 
 
-def words(chars: list[Obj], y_tolerance: float = DEFAULT_Y_TOLERANCE) -> list[Obj]:
+def words(chars: list[Obj], y_tolerance: float = DEFAULT_Y_TOLERANCE, plain: bool | None = None) -> list[Obj]:
     """pdfplumber's ``extract_words(chars, y_tolerance=…)`` with its other settings at default."""
-    return [w for w, _ in word_tuples(chars, y_tolerance)]
+    return [w for w, _ in word_tuples(chars, y_tolerance, plain)]
 
 
-def text_lines(chars: list[Obj]) -> list[Obj]:
+def text_lines(chars: list[Obj], plain: bool | None = None) -> list[Obj]:
     """``chars_to_textmap(chars).extract_text_lines(strip=True, return_chars=False)``: each line's
     text and box (``x0``, ``top``, ``x1``, ``bottom``).
 
@@ -78,7 +79,7 @@ def text_lines(chars: list[Obj]) -> list[Obj]:
     and box by a regular expression over the whole page. Where every word has a text with no
     space in it, a line is its words joined by spaces and its box is theirs; otherwise (empty
     texts, which print nothing, or texts holding spaces) pdfplumber's text map does it."""
-    plain = _plain(chars)
+    plain = is_plain(chars) if plain is None else plain
     tuples = _word_tuples(chars, DEFAULT_Y_TOLERANCE, plain)
     if not plain or not all(w["text"] and " " not in w["text"] and "\n" not in w["text"] for w, _ in tuples):
         return WordMap(tuples).to_textmap(presorted=True).extract_text_lines(strip=True, return_chars=False)
@@ -105,16 +106,19 @@ def text(chars: list[Obj]) -> str:
     return "\n".join(" ".join(w["text"] for w in line) for line in lines)
 
 
-def _plain(chars: list[Obj]) -> bool:
-    """Every character upright (one direction of reading) and placed by numbers, not NaN."""
+def is_plain(chars: list[Obj]) -> bool:
+    """Every character upright (one direction of reading) and placed by numbers, not NaN: the
+    direct path applies. It holds for any subset of such characters, and for copies whose
+    ``top`` is another of their tops."""
     return all(c["upright"] is True and c["top"] == c["top"] and c["x0"] == c["x0"] for c in chars)
 
 
-def line_clusters(chars: list[Obj], tolerance: float) -> list[list[Obj]]:
+def line_clusters(chars: list[Obj], tolerance: float, plain: bool | None = None) -> list[list[Obj]]:
     """pdfplumber's ``cluster_objects(chars, "top", tolerance)``: the distinct tops, sorted,
     chained while each is within ``tolerance`` of the one before; characters in input order
     within a line."""
-    return _clusters(chars, tolerance) if _plain(chars) else cluster_objects(chars, _TOP, tolerance)
+    plain = is_plain(chars) if plain is None else plain
+    return _clusters(chars, tolerance) if plain else cluster_objects(chars, _TOP, tolerance)
 
 
 def _cluster_ids(values: list[float], tolerance: float) -> dict[float, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractor.codes import FUNCTIONAL_CLASSES, join_code
+from extractor.labels import squash
 from extractor.money import NUMBER_PATTERN, UNIT_PATTERN, parse_number, to_wan
 from extractor.narrative.reasons import split_reasons
 from extractor.narrative.text import _PARAGRAPH_START, NarrativeText
@@ -199,9 +200,9 @@ def _joint_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
         if sign and end == m.end():
             continue
         # The name as the comparison repeats it ("收、支预算总计"), else as the total was printed.
-        printed = re.sub(r"\s+", "", m["subj"])
+        printed = squash(m["subj"])
         named = re.search(rf"(?P<pre>[^，、]*?){_BOTH_SIDES}(?P<measure>.*)$", printed)
-        pre, measure = (named["pre"], named["measure"]) if named else ("", re.sub(r"\s+", "", m["measure"]))
+        pre, measure = (named["pre"], named["measure"]) if named else ("", squash(m["measure"]))
         fiscal = bool(m["fiscal"]) or "财政拨款" in pre
         pre = "财政拨款" if fiscal else pre
         subjects = (f"{pre}收入{measure}", f"{pre}支出{measure}")
@@ -213,7 +214,7 @@ def _joint_anchors(text: str, doc_kind: str | None) -> list[_Anchor]:
 
 
 def _base_of(raw: str, doc_kind: str | None) -> ComparisonBase | None:
-    raw = re.sub(r"\s+", "", raw)
+    raw = squash(raw)
     if "执行" in raw:
         return "上年预算执行数"
     if "年初预算" in raw or (
@@ -511,7 +512,7 @@ def _mention_start(text: str, subject: str, before: int) -> int | None:
     """Start of the clause, in the same paragraph, that printed ``subject``'s amount (决算
     "X 总计 a 万元。与 2023 年度相比，X 总计减少 d 万元" names the subject after the comparison)."""
     floor = text.rfind("\n", 0, before) + 1
-    loose = r"\s*".join(re.escape(ch) for ch in re.sub(r"\s+", "", subject))
+    loose = r"\s*".join(re.escape(ch) for ch in squash(subject))
     hits = list(re.finditer(rf"{loose}\s*(?:为)?\s*{NUM}\s*(?:{UNIT})", text[floor:before]))
     return _clause_start(text, floor + hits[-1].start(), floor) if hits else None
 
@@ -539,7 +540,7 @@ _HEADING = re.compile(
 
 
 def _heading_section(heading: str) -> ChangeSection | None:
-    h = re.sub(r"\s+", "", heading)
+    h = squash(heading)
     rules: list[tuple[str, ChangeSection]] = [
         (r"三公", "three_public"),
         (r"运行经费", "admin_operation"),
@@ -619,7 +620,7 @@ def _section_at(
 
 
 def _classify(subject: str, context: ChangeSection | None) -> tuple[ChangeSection, SubjectKind]:
-    s = re.sub(r"\s+", "", subject)
+    s = squash(subject)
     if _FUNCTIONAL.search(s) or re.search(r"[（(]\d*款[)）]", s):
         return "functional_item", "functional_item"
     if "三公" in s:
@@ -1012,7 +1013,7 @@ def _class_heading(text: str, pos: int, floor: int) -> str:
         end = pos if end < 0 else end
         m = _CLASS_HEADING.match(text[start:end])
         if m:
-            found = re.sub(r"\s+", "", m["cls"])
+            found = squash(m["cls"])
         start = end + 1
     return found
 
@@ -1125,13 +1126,13 @@ def _set_reason(text: NarrativeText, stmt: ChangeStatement, a: int, b: int, star
 
 def _subject_stem(subject: str) -> str:
     """``subject`` as a standalone reason names it: no spaces, no trailing 预算/决算."""
-    return re.sub(r"(预算|决算)$", "", re.sub(r"\s+", "", subject))
+    return re.sub(r"(预算|决算)$", "", squash(subject))
 
 
 def _stem_names(what: str) -> set[str]:
     """The subject stems "财政拨款收入支出" (what a standalone reason explains) names: itself, its
     收入 and 支出 halves, each also with 总计."""
-    w = re.sub(r"\s+", "", what)
+    w = squash(what)
     names = {w}
     m = re.match(r"^(?P<head>.+?)收入(和|及|、)?支出(总计)?$", w)
     if m:

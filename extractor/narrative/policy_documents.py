@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractor.labels import squash
 from extractor.narrative.text import NarrativeText, unwrap
 from schemas import PolicyDocument
 
@@ -56,7 +57,7 @@ def normalise_doc_number(raw: str) -> str:
     〔〕; any other parentheses (乌高(新)) → full-width （）; a trailing 文件/文 dropped.
     E.g. "乌高（新）党办发[2017]36 号" → "乌高（新）党办发〔2017〕36号".
     """
-    s = re.sub(r"\s+", "", raw).translate(_FULL_TO_HALF)
+    s = squash(raw).translate(_FULL_TO_HALF)
     s = _TRAILING_FILE.sub("", s)
     s = re.sub(rf"[{_OPEN_YEAR}]((?:19|20)\d{{2}})[{_CLOSE_YEAR}]", r"〔\1〕", s)
     return s.replace("(", "（").replace(")", "）")
@@ -182,7 +183,7 @@ def find_policy_documents(text: str, offset: int, narrative: NarrativeText) -> l
     out: list[PolicyDocument] = []
     seen: set[tuple[str | None, str | None]] = set()
     for _, _, doc in found:
-        key = (re.sub(r"\s+", "", doc.title) if doc.title else None, doc.doc_number_normalized)
+        key = (squash(doc.title) if doc.title else None, doc.doc_number_normalized)
         if key not in seen:
             seen.add(key)
             out.append(doc)

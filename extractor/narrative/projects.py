@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from extractor.labels import squash
 from extractor.money import to_wan
 from extractor.narrative.changes import AMOUNT
 from extractor.narrative.policy_documents import find_policy_documents
@@ -319,7 +320,7 @@ def _allocations_listed(value: str, offset: int, narrative: NarrativeText) -> li
 def normalise_name(name: str) -> str:
     """A project name for matching: full → half width, no spaces, no leading "2026年(度)",
     no trailing 项目."""
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    s = squash(unicodedata.normalize("NFKC", name))
     s = re.sub(r"^(?:19|20)\d{2}年度?", "", s)
     return re.sub(r"项目$", "", s)
 
