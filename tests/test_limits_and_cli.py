@@ -387,16 +387,17 @@ def test_one_llm_line_per_document_instead_of_one_per_failed_attempt(tmp_path, l
         assert attempts and all(x.startswith("budget-extract: DEBUG: ") for x in attempts)
 
 
-def test_run_shows_the_pages_of_the_documents_being_read(tmp_path):
+def test_run_shows_the_pages_of_the_documents_being_read(tmp_path, long_seed_pdf):
+    # 280 pages: the 28-page seed is now read within one or two ticks of the progress thread
     src = tmp_path / "in"
     src.mkdir()
-    shutil.copy(PDF, src / "long.pdf")
+    shutil.copy(long_seed_pdf, src / "long.pdf")
     out = tmp_path / "run"
     run = _cli("run", str(src), "--out", str(out), "--workers", "1", "--llm", "off")
     assert run.returncode == 0, run.stderr
     from pypdf import PdfReader
 
-    n = len(PdfReader(PDF).pages)
+    n = len(PdfReader(long_seed_pdf).pages)
     seen = [int(k) for k in re.findall(rf"long-pdf p(\d+)/{n}", run.stderr)]
     assert seen and all(1 <= k <= n for k in seen)  # pages done while it was read
     assert not (out / ".progress").exists()  # the notes are gone when the run ends
