@@ -8,13 +8,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extractor import __version__
 from extractor.audit import audit_document
 from extractor.errors import ExtractionError
 from extractor.ingest import ingest
 from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S, time_limit
-from extractor.llm.client import LlmClient
 from extractor.log import llm_summary
 from extractor.money import DECIMAL_AMOUNT
 from extractor.narrative.stage import extract_narrative
@@ -35,6 +35,9 @@ from schemas import (
     TableKind,
     TableRegion,
 )
+
+if TYPE_CHECKING:
+    from extractor.llm.client import LlmClient
 
 log = logging.getLogger(__name__)
 _BUDGET_WORDS = re.compile(r"部门预算|部门决算|预算公开|决算公开|单位预算|预算表|决算表")
@@ -76,8 +79,13 @@ def extract(
 
         start = time.perf_counter()
         source = ingest(path, max_pages=max_pages, max_bytes=max_bytes, on_page=page_done)
-        log.debug("%s: ingested %d lines, %s pages (%.2f s)", name, len(source.lines), source.page_count,
-                  time.perf_counter() - start)
+        log.debug(
+            "%s: ingested %d lines, %s pages (%.2f s)",
+            name,
+            len(source.lines),
+            source.page_count,
+            time.perf_counter() - start,
+        )
         check()
         doc = extract_source(source, doc_id or doc_id_for(path), llm)
         log.debug("%s: extracted (%.2f s in all)", name, time.perf_counter() - start)

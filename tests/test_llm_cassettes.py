@@ -195,7 +195,7 @@ def test_indicators_rebuilt_where_the_grid_was_lost(doc_id: str, tmp_path: Path)
     """The LLM rebuilds the rows of a lost grid one row a request (indicators v3), every field
     grounded in the table's own lines; names, values and levels scored against the gold rows."""
     from extractor.ingest import ingest
-    from extractor.narrative.stage import recover_indicators
+    from extractor.narrative.llm_pass import recover_indicators
     from extractor.pipeline import extract_source
     from extractor.tables.locate import segment
 

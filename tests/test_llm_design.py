@@ -260,3 +260,23 @@ def test_requests_in_flight_are_bounded(tmp_path: Path):
     )
     assert len(endpoint.requests) == 8 and peak[0] == 3
     assert ctx.usage.calls == 8 == ctx.usage.tasks["change_reasons"].calls
+
+
+def test_a_rules_only_extraction_does_not_load_the_llm_layer() -> None:
+    """Rules-only runs (every pool worker of one) must not pay the LLM tasks' import and memory."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from extractor import extract\n"
+        "import extractor.corpus.worker\n"
+        "doc = extract(sys.argv[1])\n"
+        "assert doc.narrative.changes and doc.narrative.llm.notes, 'the narrative stage ran'\n"
+        "print(json.dumps([m for m in sys.modules if m.startswith(('extractor.llm.', 'schemas.llm', 'openai', 'instructor'))]))\n"
+    )
+    seed = Path(__file__).resolve().parents[1] / "examples" / "001_6d2149f5b3f07333.txt"
+    done = subprocess.run([sys.executable, "-c", code, str(seed)], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert not loaded & {"extractor.llm.tasks", "extractor.llm.indicator_rows", "extractor.llm.grounding", "schemas.llm"}
+    assert not any(m.startswith(("openai", "instructor")) for m in loaded)
