@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from extractor.tables.checks import row_ref, table_ref
 from schemas import (
@@ -363,6 +365,24 @@ def tidy_rows(doc: BudgetDocument) -> dict[str, list[dict[str, object]]]:
     return {name: list(rows(doc)) for name, rows in TIDY_TABLES.items()}
 
 
+class DocumentTables(NamedTuple):
+    """A document's rows of every tidy table and, when made already, each table's CSV lines."""
+
+    rows: dict[str, list[dict[str, object]]]
+    csv: dict[str, str] | None = None
+
+
+def document_tables(doc: BudgetDocument) -> DocumentTables:
+    """``tidy_rows`` with their CSV lines (``csv_lines``), as a corpus worker hands them back."""
+    rows = tidy_rows(doc)
+    return DocumentTables(rows, tidy_csv(rows))
+
+
+def tidy_csv(rows: dict[str, list[dict[str, object]]]) -> dict[str, str]:
+    """Each tidy table's CSV lines of ``rows`` (``tidy_rows``)."""
+    return {name: csv_lines(tidy_columns(name), rows[name], f"{name}.csv")[0] for name in TIDY_TABLES}
+
+
 def tidy_columns(name: str) -> list[str]:
     """The column names of a tidy table (its row function applied to a one-of-everything document)."""
     if name == "fiscal_facts":
@@ -428,21 +448,33 @@ def _plain(value: object) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, object]]) -> int:
-    """Write a CSV atomically; returns the number of data rows."""
-    import io
+def csv_header(columns: list[str]) -> str:
+    """The header line ``write_csv`` writes."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow(columns)
+    return buf.getvalue()
 
+
+def csv_lines(columns: list[str], rows: Iterable[dict[str, object]], where: str) -> tuple[str, int]:
+    """The CSV lines of ``rows`` under ``columns`` (no header) and their number; a row with a field
+    not in ``columns`` raises, naming ``where``. Lines of consecutive row batches concatenate to
+    the lines of all the rows: a corpus worker makes its document's, the run joins them."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(columns)
     known = set(columns)
     n = 0
     for row in rows:  # csv.DictWriter(extrasaction="raise", restval=""), without its per-row dict work
         if not known.issuperset(row):
-            raise ValueError(f"{path.name}: row has fields not in the columns: {sorted(set(row) - known)}")
+            raise ValueError(f"{where}: row has fields not in the columns: {sorted(set(row) - known)}")
         writer.writerow(["" if (v := row.get(k)) is None else v for k in columns])
         n += 1
-    atomic_write_text(path, buf.getvalue())
+    return buf.getvalue(), n
+
+
+def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, object]]) -> int:
+    """Write a CSV atomically; returns the number of data rows."""
+    lines, n = csv_lines(columns, rows, path.name)
+    atomic_write_text(path, csv_header(columns) + lines)
     return n
 
 

@@ -20,8 +20,9 @@ from extractor import extract
 from extractor.corpus import RunSettings, run_corpus
 from extractor.corpus.journal import Journal
 from extractor.corpus.run import RunError
-from extractor.export import TIDY_TABLES, document_json, tidy_columns
+from extractor.export import TIDY_TABLES, document_json, tidy_columns, write_csv
 from extractor.limits import MAX_BYTES
+from schemas import BudgetDocument
 from tests.badfiles import encrypted_pdf, image_only_pdf, long_pdf
 from tests.conftest import EXAMPLES, GOLD, SEEDS, text_corpus
 
@@ -165,6 +166,38 @@ def test_duckdb_views_answer_from_gold(corpus):
         assert t["amounts_printed"] == sum(r[1] for r in coverage) and t["coverage"] == 1.0
     finally:
         con.close()
+
+
+def test_run_tables_are_the_csvs_of_all_rows_in_doc_id_order(corpus):
+    """The workers make each document's CSV lines and the run joins them: the result must be the
+    CSV ``write_csv`` writes of every document's rows, read back from the run's JSON."""
+    _, out, manifest = corpus
+    ok = sorted(e["doc_id"] for e in manifest["documents"] if e["status"].startswith("ok"))
+    docs = [BudgetDocument.model_validate_json((out / "docs" / f"{d}.json").read_text(encoding="utf-8")) for d in ok]
+    for name, rows_of in TIDY_TABLES.items():
+        expected = out / f"{name}.expected.csv"
+        n = write_csv(expected, tidy_columns(name), [r for doc in docs for r in rows_of(doc)])
+        assert (out / "tables" / f"{name}.csv").read_bytes() == expected.read_bytes(), name
+        assert n == manifest["outputs"]["tables"][name]
+        expected.unlink()
+    assert manifest["outputs"]["tables"]["facts"] > 0 and manifest["outputs"]["tables"]["reasons"] > 0
+
+
+def test_pool_worker_freezes_its_objects_before_forking_documents(tmp_path):
+    """A document's child must not copy the worker's pages by walking its objects in a collection."""
+    src = text_corpus(tmp_path / "one", 1)
+    code = (
+        "import gc, sys\n"
+        "from extractor.corpus.worker import Task, run_document\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "outcome = run_document(Task(path=sys.argv[1], doc_id='d', start_method='fork'))\n"
+        "assert outcome.entry['status'].startswith('ok'), outcome.entry\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(next(src.iterdir()))], capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout) > 10_000  # the imported modules' objects, at least
 
 
 def _snapshot(run_dir: Path) -> dict[str, tuple[int, str]]:

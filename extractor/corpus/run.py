@@ -31,9 +31,9 @@ from extractor.corpus.manifest import (
     totals,
     write_manifest,
 )
-from extractor.corpus.outputs import build_outputs
+from extractor.corpus.outputs import build_outputs, import_output_libraries
 from extractor.corpus.worker import Task
-from extractor.export import TIDY_TABLES, atomic_write_text, tidy_rows
+from extractor.export import TIDY_TABLES, DocumentTables, atomic_write_text, tidy_rows
 from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
@@ -199,7 +199,7 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     sessions: list[dict[str, Any]] = list(previous["sessions"]) if previous else []
     started_at = previous["started_at"] if previous else now()
     commit = git_commit()  # asked once: for the session and both headers
-    session_rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    session_tables: dict[str, DocumentTables] = {}
     if todo:
         session = {
             "started_at": now(),
@@ -212,7 +212,13 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         header = _header(s, input_dir, started_at, [*sessions, session], commit)
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
-        new, session_rows = _extract(s, todo, journal, docs_dir)
+        # The outputs' libraries load while the workers extract, not after them.
+        preload = threading.Thread(target=import_output_libraries, name="preload outputs")
+        preload.start()
+        try:
+            new, session_tables = _extract(s, todo, journal, docs_dir)
+        finally:
+            preload.join()
         done.update(new)
         session["ended_at"] = now()
         session["seconds"] = round(time.perf_counter() - start, 3)
@@ -240,8 +246,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
 
     ok = sorted((e for e in entries if e["status"].startswith("ok")), key=lambda e: e["doc_id"])
     # This session's documents came with their rows; earlier sessions' are read back from their JSON.
-    doc_rows = (session_rows.pop(e["doc_id"], None) or _rows_from_json(run_dir, e["doc_id"]) for e in ok)
-    outputs = build_outputs(run_dir, doc_rows, entries)
+    doc_tables = (session_tables.pop(e["doc_id"], None) or _tables_from_json(run_dir, e["doc_id"]) for e in ok)
+    outputs = build_outputs(run_dir, doc_tables, entries)
     checklists = sum((run_dir / "checklists" / f"{e['doc_id']}.csv").exists() for e in ok)
     outputs = {**outputs, "checklists": checklists, "fingerprint": fp}
     models, used_prompts = llm_seen(entries)
@@ -261,12 +267,12 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
     return manifest
 
 
-def _rows_from_json(run_dir: Path, doc_id: str) -> dict[str, list[dict[str, Any]]]:
+def _tables_from_json(run_dir: Path, doc_id: str) -> DocumentTables:
     """A document's tidy rows from its JSON; its 检查表 too where an earlier session left none."""
     doc = BudgetDocument.model_validate_json((run_dir / "docs" / f"{doc_id}.json").read_text(encoding="utf-8"))
     if doc.audit is not None and not (run_dir / "checklists" / f"{doc_id}.csv").exists():
         write_checklists(run_dir, [doc])
-    return tidy_rows(doc)
+    return DocumentTables(tidy_rows(doc))
 
 
 def _retry_kinds(kinds: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
@@ -348,7 +354,7 @@ class _PageProgress:
 
 def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, DocumentTables]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands.
     Returns the entries by relpath and the extracted documents' tidy rows by doc_id."""
     files = {str(f.path): f for f in todo}
@@ -369,7 +375,7 @@ def _extract(
         for f in todo
     ]
     new: dict[str, dict[str, Any]] = {}
-    rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    tables: dict[str, DocumentTables] = {}
     stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
     bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
     lock = threading.Lock()
@@ -386,8 +392,8 @@ def _extract(
             if task.progress_file:
                 Path(task.progress_file).unlink(missing_ok=True)
             new[f.relpath] = entry
-            if outcome.rows is not None:
-                rows[f.doc_id] = outcome.rows
+            if outcome.tables is not None:
+                tables[f.doc_id] = outcome.tables
             checklist = s.run_dir / "checklists" / f"{f.doc_id}.csv"
             if outcome.document_json is not None and not checklist.exists():
                 # a worker on another machine (Ray) wrote its 检查表 there, or the document has none
@@ -402,7 +408,7 @@ def _extract(
                     stats[entry["status"]] += 1
                 bar.set_postfix(stats, refresh=False)
                 bar.update()
-    return new, rows
+    return new, tables
 
 
 __all__ = ["RunError", "RunSettings", "run_corpus"]

@@ -6,6 +6,7 @@ one file can never stall a worker: a hard kill, because pdfminer can spend minut
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import resource
@@ -25,7 +26,15 @@ import xlsxwriter  # noqa: F401
 import extractor.datapackage  # noqa: F401
 from extractor.audit.checklist import write_checklists
 from extractor.errors import ExtractionError
-from extractor.export import atomic_write_text, document_json, fact_count, tidy_rows
+from extractor.export import (
+    TIDY_TABLES,
+    DocumentTables,
+    atomic_write_text,
+    document_json,
+    document_tables,
+    fact_count,
+    tidy_columns,
+)
 from extractor.limits import LimitExceeded, timeout_reason
 from extractor.llm.options import client_from_settings
 from extractor.log import configure as configure_logging
@@ -57,11 +66,12 @@ class Task:
 @dataclass
 class Outcome:
     """A document's result: its manifest fields and, when extracted, its JSON and its rows of
-    every tidy table (made here, in parallel, so the run's last step only concatenates them)."""
+    every tidy table with their CSV lines (made here, in parallel, so the run's last step only
+    joins them)."""
 
     entry: dict[str, Any]
     document_json: str | None = field(default=None, repr=False)
-    rows: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
+    tables: DocumentTables | None = field(default=None, repr=False)
     json_written: bool = False  # the worker wrote the JSON to the task's json_dir
 
 
@@ -154,8 +164,8 @@ def process_document(task: Task) -> Outcome:
     if task.json_dir is not None:
         # Written here, in parallel, not by the parent: it would be a third process on the cores.
         atomic_write_text(Path(task.json_dir) / f"{task.doc_id}.json", text)
-        return Outcome(entry, None, tidy_rows(doc), json_written=True)
-    return Outcome(entry, text, tidy_rows(doc))
+        return Outcome(entry, None, document_tables(doc), json_written=True)
+    return Outcome(entry, text, document_tables(doc))
 
 
 def _child(task: Task, conn: Any) -> None:
@@ -173,6 +183,24 @@ def _signal_name(exitcode: int | None) -> str:
         return ""
 
 
+_prepared = False
+
+
+def _prepare_forks() -> None:
+    """Before this worker's first fork: fill the caches every document's child would fill again
+    (the tidy tables' columns), then move the worker's objects (its imported modules, mostly) out
+    of the collector's reach. A child then never walks them in a collection, which would write
+    to every page holding one and copy it. Measured: Σ PSS of two workers and their children
+    150 → 128 MB on an 80-document run."""
+    global _prepared
+    if not _prepared:
+        for name in TIDY_TABLES:
+            tidy_columns(name)
+        gc.collect()
+        gc.freeze()
+        _prepared = True
+
+
 def run_document(task: Task) -> Outcome:
     """``process_document`` in a child process, killed when ``task.timeout_s`` runs out.
 
@@ -184,6 +212,8 @@ def run_document(task: Task) -> Outcome:
     if task.start_method == "forkserver":
         # the server imports the extractor once; each child is then a cheap fork of it
         ctx.set_forkserver_preload([__name__])
+    if task.start_method == "fork":
+        _prepare_forks()
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(task, sender), daemon=True)
     child.start()
