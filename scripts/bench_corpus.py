@@ -15,7 +15,14 @@ text renderings with their cents perturbed (so every copy is a distinct document
 arithmetic findings) and PDF copies made distinct by a trailing comment (readers ignore it; the
 run's duplicate detection does not). Usage:
 
-    python scripts/bench_corpus.py [--docs 200] [--pdf-share 0.15] [--workers 1 2] [--keep DIR] [--no-memory]
+    python scripts/bench_corpus.py [--docs 200] [--pdf-share 0.15] [--workers 1 2] [--repeat 1]
+                                   [--bytecode cached|source] [--keep DIR] [--no-memory]
+
+With ``--repeat N`` the worker counts take turns N times (the order flips each round, so a
+noisy machine slows each alike); each round is printed, then the median wall time per worker
+count and, for every count, its speed-up over the first: the ratio of the medians and the range
+of the rounds' own ratios. ``--bytecode``: see ``bench_env.py`` (default ``cached``, as an
+installed package runs).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import time
 from pathlib import Path
 
 # The sibling script (run as `python scripts/bench_corpus.py`, scripts/ is on sys.path).
+from bench_env import MODES, child_env, describe, warm
 from bench_pdf import DEFAULT as PDFS
 from bench_pdf import ROOT, bare_tables
 
@@ -115,10 +123,6 @@ def _wait(proc: subprocess.Popen) -> None:
         raise SystemExit(f"budget-extract run failed ({proc.returncode}): {' '.join(map(str, proc.args))}")
 
 
-def _run(command: list[str]) -> None:
-    _wait(subprocess.Popen(command))
-
-
 def bare_pass(pdfs: list[Path]) -> tuple[float, int]:
     start = time.perf_counter()
     pages = sum(bare_tables(path) for path in pdfs)
@@ -133,50 +137,94 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="build the corpus and runs here (default: a temp dir)")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the sampled memory runs")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of all worker counts, taking turns")
+    ap.add_argument("--bytecode", choices=MODES, default="cached", help="see bench_env.py")
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench_corpus_"))
     corpus = base / "corpus"
     corpus.mkdir(parents=True)
     build_corpus(corpus, args.docs, args.pdf_share)
     pdfs = sorted(corpus.glob("*.pdf"))
+    env = child_env(args.bytecode, base / "pycache")
+    warm(env)
     print(
         f"corpus: {args.docs} documents ({len(pdfs)} PDFs from {len(PDFS)} samples, text the rest) in {base}"
     )
+    print(f"processes: {describe(args.bytecode)}")
 
     bare_s, bare_pages = bare_pass(pdfs)
     print(f"bare pdfplumber extract_tables(), 1 process: {bare_pages} pages in {bare_s:.1f} s")
     print(
-        f"{'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} {'peak RSS MB max/median':>23} "
-        f"{'peak ΣPSS MB run/workers':>25} {'Σ PDF doc s / bare s':>21} {'wall / bare':>11}"
+        f"{'round':>5} {'workers':>7} {'wall s':>7} {'docs/s':>7} {'pages/s':>8} {'ok':>4} "
+        f"{'peak RSS MB max/median':>23} {'peak ΣPSS MB run/workers':>25} {'Σ PDF doc s / bare s':>21} "
+        f"{'wall / bare':>11}"
     )
-    for workers in args.workers:
-        command = [sys.executable, "-m", "extractor", "run", str(corpus), "--workers", str(workers), "--llm", "off"]
-        command += ["-q"] + ([] if args.progress else ["--no-progress"])
-        run_dir = base / f"run_w{workers}"
-        start = time.perf_counter()
-        _run([*command, "--out", str(run_dir)])
-        wall = time.perf_counter() - start
-        # Memory in a second run: reading smaps_rollup every 50 ms slows the processes it reads
-        # (by a quarter of a 2-worker run's wall time, measured), so it never shares a timed run.
-        memory = "not measured"
-        if args.memory:
-            proc = subprocess.Popen([*command, "--out", str(base / f"mem_w{workers}")])
-            with PssSampler(proc.pid) as pss:
-                _wait(proc)
-            memory = f"{pss.peak:.0f} / {pss.workers:.0f}"
-        m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-        docs = m["documents"]
-        ok = [d for d in docs if d["status"].startswith("ok")]
-        pdf_s = sum(d["seconds"] for d in docs if d["relpath"].endswith(".pdf"))
-        rss = [d["peak_rss_mb"] for d in docs if d.get("peak_rss_mb")]
-        pages = m["totals"]["pages"]
+    walls: dict[int, list[float]] = {w: [] for w in args.workers}
+    for round_no in range(args.repeat):
+        order = args.workers if round_no % 2 == 0 else list(reversed(args.workers))
+        for workers in order:
+            walls[workers].append(_one_run(args, base, corpus, env, workers, bare_s, round_no))
+    first = args.workers[0]
+    print(
+        "\nmedian wall s: " + ", ".join(f"{w} worker(s) {statistics.median(v):.2f}" for w, v in walls.items())
+    )
+    for workers in args.workers[1:]:
+        rounds = [a / b for a, b in zip(walls[first], walls[workers], strict=True)]
         print(
-            f"{workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
-            f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {memory:>25} "
-            f"{pdf_s / bare_s:21.2f} {wall / bare_s:11.2f}"
+            f"speed-up of {workers} workers over {first}: {statistics.median(walls[first]) / statistics.median(walls[workers]):.2f}× "
+            f"(ratio of medians; rounds {min(rounds):.2f}–{max(rounds):.2f}×)"
         )
     if not args.keep:
         shutil.rmtree(base)
+
+
+def _one_run(
+    args: argparse.Namespace,
+    base: Path,
+    corpus: Path,
+    env: dict[str, str],
+    workers: int,
+    bare_s: float,
+    round_no: int,
+) -> float:
+    """One timed ``budget-extract run`` (then, with memory on, a sampled one); prints its row."""
+    command = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "run",
+        str(corpus),
+        "--workers",
+        str(workers),
+        "--llm",
+        "off",
+    ]
+    command += ["-q"] + ([] if args.progress else ["--no-progress"])
+    run_dir = base / f"run_w{workers}_r{round_no}"
+    start = time.perf_counter()
+    _wait(subprocess.Popen([*command, "--out", str(run_dir)], env=env))
+    wall = time.perf_counter() - start
+    # Memory in a second run: reading smaps_rollup every 50 ms slows the processes it reads
+    # (by a quarter of a 2-worker run's wall time, measured), so it never shares a timed run.
+    memory = "not measured"
+    if args.memory:
+        proc = subprocess.Popen([*command, "--out", str(base / f"mem_w{workers}_r{round_no}")], env=env)
+        with PssSampler(proc.pid) as pss:
+            _wait(proc)
+        memory = f"{pss.peak:.0f} / {pss.workers:.0f}"
+    m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    docs = m["documents"]
+    ok = [d for d in docs if d["status"].startswith("ok")]
+    pdf_s = sum(d["seconds"] for d in docs if d["relpath"].endswith(".pdf"))
+    rss = [d["peak_rss_mb"] for d in docs if d.get("peak_rss_mb")]
+    pages = m["totals"]["pages"]
+    print(
+        f"{round_no + 1:5d} {workers:7d} {wall:7.1f} {len(docs) / wall:7.2f} {pages / wall:8.1f} {len(ok):4d} "
+        f"{max(rss):11.0f} / {statistics.median(rss):<9.0f} {memory:>25} "
+        f"{pdf_s / bare_s:21.2f} {wall / bare_s:11.2f}",
+        flush=True,
+    )
+    return wall
 
 
 if __name__ == "__main__":

@@ -32,7 +32,13 @@ What that measures of the peer is its PDF reading stage: its rules (``build_docu
 rule sets of src/engine/) run after it in the same job and are not in the figure, so the peer's
 whole analysis costs more than its column shows.
 
+Both commands run with the same environment: ``--bytecode cached`` (the default) lets them
+write and reuse bytecode in a private directory, as installed packages run; ``source`` keeps this
+machine's ``PYTHONDONTWRITEBYTECODE=1``, under which every start compiles this project's modules
+again (see ``bench_env.py``).
+
 Usage: python scripts/bench_peer.py --peer-cmd TEMPLATE [PDF ...] [--repeat N] [--warmup N]
+                                    [--bytecode cached|source]
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The sibling script (run as `python scripts/bench_peer.py`, scripts/ is on sys.path).
+# The sibling scripts (run as `python scripts/bench_peer.py`, scripts/ is on sys.path).
+from bench_env import MODES, child_env, describe, warm
 from bench_pdf import pages_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,10 +87,13 @@ class Times:
     work: list[float] = field(default_factory=list)
 
 
+ENV: dict[str, str] = {}  # the children's environment (main sets it from --bytecode)
+
+
 def run(cmd: list[str]) -> tuple[float, float | None]:
     """Wall seconds of one fresh process, and the work seconds it printed (if any)."""
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=ENV or None)
     wall = time.perf_counter() - t
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {shlex.join(cmd)}\n{done.stdout}\n{done.stderr}")
@@ -126,15 +136,19 @@ def main() -> None:
     ap.add_argument("--peer-cmd", required=True, help="command template with {pdf}, run by a fresh process")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1, help="untimed rounds per PDF (file cache, imports)")
+    ap.add_argument("--bytecode", choices=MODES, default="cached", help="see bench_env.py")
     args = ap.parse_args()
     pdfs = args.pdfs or DEFAULT
+    cache = Path(tempfile.mkdtemp(prefix="bench_peer_pycache_"))
+    ENV.update(child_env(args.bytecode, cache))
+    warm(ENV)
 
     def peer(pdf: Path) -> tuple[float, float | None]:
         return run(shlex.split(args.peer_cmd.format(pdf=shlex.quote(str(pdf)))))
 
     print(f"ours: {sys.executable} -c <extractor.cli.main: extract PDF --out TMP -q --llm off>")
     print(f"peer: {args.peer_cmd}")
-    print(f"{args.repeat} alternating rounds per PDF after {args.warmup} untimed")
+    print(f"{args.repeat} alternating rounds per PDF after {args.warmup} untimed; {describe(args.bytecode)}")
     pages = [pages_of(p) for p in pdfs]
     results: list[tuple[Times, Times]] = []
     for pdf in pdfs:
@@ -168,6 +182,7 @@ def main() -> None:
         )
     else:
         print("\n(in-process work not reported: a command printed no work_s)")
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":
