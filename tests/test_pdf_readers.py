@@ -421,3 +421,56 @@ def test_text_beside_a_grid_is_its_own_line(tmp_path):
         lines = read_pdf(pdf, reader=reader).lines
         assert [line.cells for line in lines if line.cells] == [["Item", "2026"], ["Staff", "13.75"]]
         assert [line.text for line in lines if not line.cells] == ["Note: unit 10k yuan"]
+
+
+def _jittered_edges(rng: random.Random) -> list[dict]:
+    """Edges as real drawings leave them: a grid's rules drawn as pieces (lines and rectangle
+    sides) off by fractions of a point, so snapping chains positions within 3 pt and joining
+    meets gaps and overlaps around its 3 pt tolerance; pieces shorter than 1 and 3 pt; float
+    positions with ties; edges with and without doctop/y0/y1."""
+    edges = []
+    for orientation in ("h", "v"):
+        lines = sorted(rng.sample(range(20, 560, 6), k=rng.randint(1, 12)))
+        for pos in lines:
+            at = float(rng.randint(10, 100))
+            for _ in range(rng.randint(1, 6)):
+                p = pos + rng.choice([0.0, 0.0, rng.uniform(-2.9, 2.9), rng.choice([1.5, 3.0, -3.0, 0.5])])
+                length = rng.choice([0.5, 2.0, 2.9, 3.0, rng.uniform(0.0, 80.0)])
+                a, b = at, at + length
+                at = b + rng.choice([0.0, 1.0, 3.0, 3.0001, rng.uniform(-5.0, 8.0)])
+                if orientation == "h":
+                    e = {"x0": a, "x1": b, "top": p, "bottom": p, "width": b - a, "height": 0.0, "orientation": "h"}
+                else:
+                    e = {"x0": p, "x1": p, "top": a, "bottom": b, "width": 0.0, "height": b - a, "orientation": "v"}
+                if rng.random() < 0.7:
+                    e["doctop"] = e["top"] + 842.0
+                    e["y0"], e["y1"] = 842.0 - e["bottom"], 842.0 - e["top"]
+                edges.append(e)
+    rng.shuffle(edges)
+    return edges
+
+
+def test_ruled_edges_are_pdfplumbers():
+    """The faster edge step gives ``TableFinder.get_edges``' edges (same dicts, same order) on
+    random drawings and on every page of the example PDFs and the real documents."""
+    from pdfplumber.table import TableFinder, TableSettings
+
+    from extractor.ingest.ruled_edges import ruled_edges
+
+    def reference(edges: list[dict]) -> list[dict]:
+        finder = TableFinder.__new__(TableFinder)
+        finder.page, finder.settings = PageObjects(1, 600.0, 842.0, [], edges), TableSettings.resolve(None)
+        return finder.get_edges()
+
+    rng = random.Random(11)
+    drawings = [_jittered_edges(rng) for _ in range(400)] + [_random_edges(rng) for _ in range(100)]
+    pdfs = sorted((ROOT / "examples").glob("*.pdf")) + sorted(SHARED.glob("corpus/*/*.pdf"))
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            drawings += [p.edges for p in pdf.pages if p.edges]
+    moved = 0
+    for edges in drawings:
+        expected = reference(edges)
+        assert ruled_edges(edges) == expected
+        moved += sum(e not in edges for e in expected)  # snapped or joined: new edges
+    assert moved > 2000

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+from pdfplumber.table import Table, TableSettings, cells_to_tables, edges_to_intersections
 from pdfplumber.utils import curve_to_edges, extract_words, line_to_edge, obj_to_bbox, rect_to_edges
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 from extractor.ingest import text_runs
+from extractor.ingest.ruled_edges import ruled_edges
 from extractor.ingest.text_runs import Obj
 
 
@@ -45,13 +46,12 @@ class PageObjects:
 
     def find_tables(self) -> list:
         """pdfplumber's ruled-table finder (default "lines" settings) over this page's edges:
-        the steps of ``TableFinder.__init__``, with the cell step replaced by an equal, faster one."""
+        the steps of ``TableFinder.__init__``, with the edge and cell steps replaced by equal,
+        faster ones."""
         if not self.edges:
             return []  # no ruling: nothing to find, and no need to build the finder
-        finder = TableFinder.__new__(TableFinder)
-        finder.page, finder.settings = self, TableSettings.resolve(None)
-        settings = finder.settings
-        edges = finder.get_edges()
+        settings = TableSettings.resolve(None)
+        edges = ruled_edges(self.edges)  # finder.get_edges(), faster
         points = edges_to_intersections(edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
         return [Table(self, group) for group in cells_to_tables(intersections_to_cells(points))]
 
