@@ -138,11 +138,19 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1, help="untimed rounds per PDF (file cache, imports)")
     ap.add_argument("--bytecode", choices=MODES, default="cached", help="see bench_env.py")
     args = ap.parse_args()
+    if args.repeat < 1 or args.warmup < 1 and args.bytecode == "cached":
+        ap.error("--repeat must be at least 1, and --warmup at least 1 with --bytecode cached")
     pdfs = args.pdfs or DEFAULT
     cache = Path(tempfile.mkdtemp(prefix="bench_peer_pycache_"))
-    ENV.update(child_env(args.bytecode, cache))
-    warm(ENV)
+    try:
+        ENV.update(child_env(args.bytecode, cache))
+        warm(ENV)
+        _bench(args, pdfs)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
+
+def _bench(args: argparse.Namespace, pdfs: list[Path]) -> None:
     def peer(pdf: Path) -> tuple[float, float | None]:
         return run(shlex.split(args.peer_cmd.format(pdf=shlex.quote(str(pdf)))))
 
@@ -182,7 +190,6 @@ def main() -> None:
         )
     else:
         print("\n(in-process work not reported: a command printed no work_s)")
-    shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":

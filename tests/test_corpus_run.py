@@ -168,10 +168,10 @@ def test_duckdb_views_answer_from_gold(corpus):
         con.close()
 
 
-def test_run_tables_are_the_csvs_of_all_rows_in_doc_id_order(corpus):
-    """The workers make each document's CSV lines and the run joins them: the result must be the
-    CSV ``write_csv`` writes of every document's rows, read back from the run's JSON."""
-    _, out, manifest = corpus
+def _assert_tables_are_all_rows(out: Path, manifest: dict) -> None:
+    """Each tables/<name>.csv is the CSV ``write_csv`` writes of every document's rows, read back
+    from the run's JSON, in doc_id order (the workers make each document's CSV lines, the run
+    joins them; documents of earlier sessions get theirs from their JSON)."""
     ok = sorted(e["doc_id"] for e in manifest["documents"] if e["status"].startswith("ok"))
     docs = [BudgetDocument.model_validate_json((out / "docs" / f"{d}.json").read_text(encoding="utf-8")) for d in ok]
     for name, rows_of in TIDY_TABLES.items():
@@ -180,23 +180,32 @@ def test_run_tables_are_the_csvs_of_all_rows_in_doc_id_order(corpus):
         assert (out / "tables" / f"{name}.csv").read_bytes() == expected.read_bytes(), name
         assert n == manifest["outputs"]["tables"][name]
         expected.unlink()
+
+
+def test_run_tables_are_the_csvs_of_all_rows_in_doc_id_order(corpus):
+    _, out, manifest = corpus
+    _assert_tables_are_all_rows(out, manifest)
     assert manifest["outputs"]["tables"]["facts"] > 0 and manifest["outputs"]["tables"]["reasons"] > 0
 
 
-def test_pool_worker_freezes_its_objects_before_forking_documents(tmp_path):
-    """A document's child must not copy the worker's pages by walking its objects in a collection."""
-    src = text_corpus(tmp_path / "one", 1)
+def test_pool_workers_freeze_their_objects_before_forking_documents():
+    """A document's child must not copy its pool worker's pages by walking its objects in a
+    collection: the worker's initializer freezes them, and the child forked after sees them frozen."""
     code = (
-        "import gc, sys\n"
-        "from extractor.corpus.worker import Task, run_document\n"
+        "import gc, multiprocessing\n"
+        "from extractor.corpus.worker import prepare_pool_worker\n"
+        "def report(conn):\n"
+        "    conn.send(gc.get_freeze_count())\n"
         "assert gc.get_freeze_count() == 0\n"
-        "outcome = run_document(Task(path=sys.argv[1], doc_id='d', start_method='fork'))\n"
-        "assert outcome.entry['status'].startswith('ok'), outcome.entry\n"
-        "print(gc.get_freeze_count())\n"
+        "prepare_pool_worker()\n"
+        "ctx = multiprocessing.get_context('fork')\n"
+        "receiver, sender = ctx.Pipe(duplex=False)\n"
+        "child = ctx.Process(target=report, args=(sender,))\n"
+        "child.start()\n"
+        "print(receiver.recv())\n"
+        "child.join()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(next(src.iterdir()))], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(done.stdout) > 10_000  # the imported modules' objects, at least
 
 
@@ -260,6 +269,7 @@ def test_resume_after_kill(tmp_path):
     assert len(list((out / "docs").glob("*.json"))) == n
     assert not list(out.rglob(".*.tmp*"))
     assert manifest["outputs"]["tables"]["documents"] == n
+    _assert_tables_are_all_rows(out, manifest)  # the first session's documents, from their JSON
 
 
 def test_journal_ignores_a_torn_line(tmp_path):
@@ -357,6 +367,8 @@ def _inline_executor(monkeypatch, die: tuple[str, ...] = ()) -> None:
     from extractor.corpus import run as run_module
     from extractor.corpus import worker
 
+    # This process forks the documents' children: no thread may be importing meanwhile.
+    monkeypatch.setattr(run_module, "import_output_libraries", lambda: None)
     real_child = worker._child
 
     def child(task, conn):
@@ -493,3 +505,20 @@ def test_llm_settings_reach_the_workers_and_the_manifest(tmp_path, monkeypatch):
     )
     assert last["documents"][0]["status"] == "failed" and last["totals"]["ok"] == 0
     assert not list((tmp_path / "run" / "docs").glob("*.json"))
+
+
+def test_a_bug_in_the_rows_fails_that_document_before_anything_is_written(tmp_path, monkeypatch):
+    from extractor.corpus import worker
+
+    def broken(doc):
+        raise ValueError("facts.csv: row has fields not in the columns: ['extra']")
+
+    monkeypatch.setattr(worker, "document_tables", broken)
+    src = text_corpus(tmp_path / "in", 1)
+    task = worker.Task(
+        path=str(next(src.iterdir())), doc_id="d", checklist_dir=str(tmp_path / "run"), json_dir=str(tmp_path / "docs")
+    )
+    outcome = worker.process_document(task)
+    assert outcome.entry["status"] == "failed"
+    assert outcome.entry["reason"] == "internal error: ValueError: facts.csv: row has fields not in the columns: ['extra']"
+    assert outcome.tables is None and not (tmp_path / "run").exists() and not (tmp_path / "docs").exists()

@@ -12,7 +12,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from extractor.corpus.worker import Outcome, Task, run_document
+from extractor.corpus.worker import Outcome, Task, prepare_pool_worker, run_document
 
 EXECUTORS = ("process", "ray")
 
@@ -22,7 +22,7 @@ def run_process_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Task, Ou
     document: they are single-threaded, so the fork is safe and reuses their imported modules."""
     ctx = multiprocessing.get_context("spawn")
     tasks = [dataclasses.replace(t, start_method="fork") for t in tasks]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_pool_worker) as pool:
         futures = {pool.submit(run_document, t): t for t in tasks}
         try:
             for future in as_completed(futures):

@@ -19,7 +19,6 @@ from extractor.export import (
     TIDY_TABLES,
     DocumentTables,
     atomic_path,
-    atomic_write_text,
     csv_header,
     tidy_columns,
     tidy_csv,
@@ -205,7 +204,9 @@ def build_outputs(
     arrow_tables = {}
     for name in TIDY_TABLES:
         columns = tidy_columns(name)
-        atomic_write_text(run_dir / "tables" / f"{name}.csv", csv_header(columns) + "".join(lines[name]))
+        with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(csv_header(columns))
+            fh.writelines(lines[name])  # piece by piece: no second copy of the whole table
         arrow_tables[name] = _arrow_table(columns, rows[name], notes, name)
         write_parquet(run_dir / "tables" / f"{name}.parquet", arrow_tables[name])
     run_rows = [{c: d.get(c) for c in RUN_DOCUMENT_COLUMNS} for d in run_documents]

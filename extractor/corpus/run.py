@@ -212,7 +212,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         header = _header(s, input_dir, started_at, [*sessions, session], commit)
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
-        # The outputs' libraries load while the workers extract, not after them.
+        # The outputs' libraries load while the workers extract, not after them. (A thread is safe
+        # here: the executors never fork this process; pool workers are spawned.)
         preload = threading.Thread(target=import_output_libraries, name="preload outputs")
         preload.start()
         try:
@@ -245,7 +246,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         return previous  # nothing new: leave every file as it is
 
     ok = sorted((e for e in entries if e["status"].startswith("ok")), key=lambda e: e["doc_id"])
-    # This session's documents came with their rows; earlier sessions' are read back from their JSON.
+    # This session's documents came with their rows and CSV lines; earlier sessions' are read back
+    # from their JSON.
     doc_tables = (session_tables.pop(e["doc_id"], None) or _tables_from_json(run_dir, e["doc_id"]) for e in ok)
     outputs = build_outputs(run_dir, doc_tables, entries)
     checklists = sum((run_dir / "checklists" / f"{e['doc_id']}.csv").exists() for e in ok)
@@ -356,7 +358,7 @@ def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
 ) -> tuple[dict[str, dict[str, Any]], dict[str, DocumentTables]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands.
-    Returns the entries by relpath and the extracted documents' tidy rows by doc_id."""
+    Returns the entries by relpath and the extracted documents' tidy rows and CSV lines by doc_id."""
     files = {str(f.path): f for f in todo}
     progress_dir = s.run_dir / PROGRESS_DIR
     tasks = [

@@ -367,23 +367,31 @@ _FILL_COLOR = plain("FPDFPageObj_GetFillColor")
 
 
 def _edges(paths: list, height: float, doctop: float) -> list[Obj]:
-    lines: list[Obj] = []
-    rects: list[Obj] = []
-    curves: list[Obj] = []
+    shapes: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
+    out = _Out()  # one set of out-parameters for all the page's paths
     for path, ctm in paths:
-        for kind, obj in _shapes(path, ctm, height, doctop):
-            {"line": lines, "rect": rects, "curve": curves}[kind].append(obj)
-    return edges_of(lines, rects, curves)
+        for kind, obj in _shapes(path, ctm, height, doctop, out):
+            shapes[kind].append(obj)
+    return edges_of(shapes["line"], shapes["rect"], shapes["curve"])
 
 
-def _shapes(path, ctm: tuple, height: float, doctop: float):
+class _Out:
+    """Out-parameters of the path calls, with their addresses."""
+
+    def __init__(self) -> None:
+        self.mode = (ctypes.c_int * 2)()  # fill mode, stroke
+        self.mode_at = (ctypes.addressof(self.mode), ctypes.addressof(self.mode) + 4)
+        self.point = (ctypes.c_float * 2)()
+        self.point_at = (ctypes.addressof(self.point), ctypes.addressof(self.point) + 4)
+
+
+def _shapes(path, ctm: tuple, height: float, doctop: float, out: _Out):
     """pdfminer's ``paint_path`` on one painted path: each subpath a line, rectangle or curve."""
-    mode = (ctypes.c_int * 2)()  # fill mode, stroke
-    _DRAW_MODE(path, ctypes.addressof(mode), ctypes.addressof(mode) + 4)
+    mode = out.mode
+    _DRAW_MODE(path, *out.mode_at)
     background = bool(mode[0]) and not mode[1] and _white_fill(path)
     a, b, c, d, e, f = ctm
-    point = (ctypes.c_float * 2)()
-    point_at = (ctypes.addressof(point), ctypes.addressof(point) + 4)
+    point, point_at = out.point, out.point_at
     subpaths: list[tuple[str, list[tuple[float, float]]]] = []
     ops: list[str] = []
     pts: list[tuple[float, float]] = []
