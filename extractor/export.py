@@ -366,10 +366,11 @@ def tidy_rows(doc: BudgetDocument) -> dict[str, list[dict[str, object]]]:
 
 
 class DocumentTables(NamedTuple):
-    """A document's rows of every tidy table and, when made already, each table's CSV lines."""
+    """A document's rows of every tidy table and, when made already, each table's CSV lines
+    (UTF-8: a third smaller than the same text as ``str``, held until the run's end)."""
 
     rows: dict[str, list[dict[str, object]]]
-    csv: dict[str, str] | None = None
+    csv: dict[str, bytes] | None = None
 
 
 def document_tables(doc: BudgetDocument) -> DocumentTables:
@@ -378,9 +379,9 @@ def document_tables(doc: BudgetDocument) -> DocumentTables:
     return DocumentTables(rows, tidy_csv(rows))
 
 
-def tidy_csv(rows: dict[str, list[dict[str, object]]]) -> dict[str, str]:
-    """Each tidy table's CSV lines of ``rows`` (``tidy_rows``)."""
-    return {name: csv_lines(tidy_columns(name), rows[name], f"{name}.csv")[0] for name in TIDY_TABLES}
+def tidy_csv(rows: dict[str, list[dict[str, object]]]) -> dict[str, bytes]:
+    """Each tidy table's CSV lines of ``rows`` (``tidy_rows``), UTF-8."""
+    return {name: csv_lines(tidy_columns(name), rows[name], f"{name}.csv")[0].encode() for name in TIDY_TABLES}
 
 
 def tidy_columns(name: str) -> list[str]:

@@ -194,7 +194,7 @@ def build_outputs(
     document's rows (``extractor.export.DocumentTables``, in doc_id order; their CSV lines are
     made here where a document came without); returns row counts and notes for the manifest."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
-    lines: dict[str, list[str]] = {name: [] for name in TIDY_TABLES}
+    lines: dict[str, list[bytes]] = {name: [] for name in TIDY_TABLES}
     for one in documents:
         made = one.csv if one.csv is not None else tidy_csv(one.rows)
         for name in TIDY_TABLES:
@@ -202,12 +202,14 @@ def build_outputs(
             lines[name].append(made[name])
     notes: list[str] = []
     arrow_tables = {}
+    counts = {name: len(r) for name, r in rows.items()}
     for name in TIDY_TABLES:
         columns = tidy_columns(name)
-        with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(csv_header(columns))
-            fh.writelines(lines[name])  # piece by piece: no second copy of the whole table
-        arrow_tables[name] = _arrow_table(columns, rows[name], notes, name)
+        with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("wb") as fh:
+            fh.write(csv_header(columns).encode())
+            fh.writelines(lines.pop(name))  # piece by piece: no second copy of the whole table
+        # Each table's rows and lines are let go once written: the run's peak is where it starts.
+        arrow_tables[name] = _arrow_table(columns, rows.pop(name), notes, name)
         write_parquet(run_dir / "tables" / f"{name}.parquet", arrow_tables[name])
     run_rows = [{c: d.get(c) for c in RUN_DOCUMENT_COLUMNS} for d in run_documents]
     arrow_tables["run_documents"] = _arrow_table(RUN_DOCUMENT_COLUMNS, run_rows, notes, "run_documents")
@@ -216,7 +218,7 @@ def build_outputs(
 
     write_datapackage(run_dir, "tables", {n: tidy_columns(n) for n in TIDY_TABLES}, f"budget-extract run {run_dir.name}")
     return {
-        "tables": {name: len(r) for name, r in rows.items()},
+        "tables": counts,
         "numeric_type": DECIMAL_TYPE,
         "views": list(VIEWS),
         "notes": notes,
