@@ -1,5 +1,5 @@
 import sys
 
-from extractor.cli import main
+from extractor.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

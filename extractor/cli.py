@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections import Counter
@@ -279,6 +280,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``budget-extract`` and ``python -m extractor``."""
+    """The command line, for in-process callers (tests, scripts); the command itself runs ``console_main``."""
     args = build_parser().parse_args(argv)
     return int(args.func(args))
+
+
+def console_main(argv: list[str] | None = None) -> int:
+    """Entry point of ``budget-extract`` and ``python -m extractor``: ``main`` in a process that ends
+    after it. The imported modules' objects are frozen first (``gc.freeze``), so no collection
+    walks them again; at the end, what the command made is frozen too, so the exit frees it
+    without a last collection. Measured: ~0.1 s of a short document's ~0.6 s. Frozen objects are
+    never collected, which is why in-process callers use ``main``."""
+    gc.freeze()
+    try:
+        return main(argv)
+    finally:
+        gc.freeze()

@@ -2,8 +2,8 @@
 
 For every PDF, ``--warmup`` untimed rounds, then ``--repeat`` rounds of our full extraction
 (``budget-extract extract PDF --out TMP -q --llm off``, rules only as the peer runs with its AI
-off; run as ``extractor.cli.main`` in a fresh ``python -c`` so that it can also time its own
-work) and of the peer's command, the two taking turns at going first so that a noisy machine
+off; run as ``extractor.cli.console_main``, the console script's entry point, in a fresh
+``python -c`` so that it can also time its own work) and of the peer's command, the two taking turns at going first so that a noisy machine
 slows both alike. Prints per PDF and in total the median and min–max wall seconds of each
 (process start to exit) and the ratio ours/peer; then the same for the in-process work alone,
 where both commands print ``work_s=<seconds>`` (or JSON ``"work_s": <seconds>``) on stdout (ours
@@ -72,9 +72,9 @@ DEFAULT = [
 # Ours, as the console script runs it, with the work after the CLI's import timed.
 OURS = (
     "import sys, time\n"
-    "from extractor.cli import main\n"
+    "from extractor.cli import console_main\n"
     "t = time.perf_counter()\n"
-    "rc = main(['extract', sys.argv[1], '--out', sys.argv[2], '-q', '--llm', 'off'])\n"
+    "rc = console_main(['extract', sys.argv[1], '--out', sys.argv[2], '-q', '--llm', 'off'])\n"
     "print(f'work_s={time.perf_counter() - t:.6f}')\n"
     "sys.exit(rc)\n"
 )
@@ -154,7 +154,7 @@ def _bench(args: argparse.Namespace, pdfs: list[Path]) -> None:
     def peer(pdf: Path) -> tuple[float, float | None]:
         return run(shlex.split(args.peer_cmd.format(pdf=shlex.quote(str(pdf)))))
 
-    print(f"ours: {sys.executable} -c <extractor.cli.main: extract PDF --out TMP -q --llm off>")
+    print(f"ours: {sys.executable} -c <extractor.cli.console_main: extract PDF --out TMP -q --llm off>")
     print(f"peer: {args.peer_cmd}")
     print(f"{args.repeat} alternating rounds per PDF after {args.warmup} untimed; {describe(args.bytecode)}")
     pages = [pages_of(p) for p in pdfs]

@@ -401,3 +401,24 @@ def test_run_shows_the_pages_of_the_documents_being_read(tmp_path, long_seed_pdf
     seen = [int(k) for k in re.findall(rf"long-pdf p(\d+)/{n}", run.stderr)]
     assert seen and all(1 <= k <= n for k in seen)  # pages done while it was read
     assert not (out / ".progress").exists()  # the notes are gone when the run ends
+
+
+def test_the_command_freezes_its_objects_and_the_api_does_not(tmp_path):
+    """``budget-extract`` (console_main) freezes what it imported and what it made, so no
+    collection walks them (nor the one at exit); ``main``, for in-process callers, never does."""
+    code = (
+        "import gc, sys\n"
+        "from extractor.cli import console_main, main\n"
+        "args = ['extract', sys.argv[1], '--out', sys.argv[2], '-q', '--llm', 'off']\n"
+        "assert main(args) == 0 and gc.get_freeze_count() == 0\n"
+        "assert console_main(args) == 0\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    seed = EXAMPLES / f"{SEEDS[1]}.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(seed), str(tmp_path / "out")], capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout) > 10_000
+    assert (tmp_path / "out" / "facts.csv").exists()
+    rc = subprocess.run([sys.executable, "-m", "extractor", "extract", str(seed), "--out", str(tmp_path / "m"), "-q"])
+    assert rc.returncode == 0 and (tmp_path / "m" / "facts.csv").exists()
