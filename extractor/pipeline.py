@@ -24,12 +24,13 @@ from extractor.tables.flat import parse_flat
 from extractor.tables.grid import parse_grid
 from extractor.tables.kinds import PERFORMANCE
 from extractor.tables.locate import prose_lines, segment
-from extractor.tables.performance import parse_performance
+from extractor.tables.performance import flat_project, parse_performance
 from extractor.tables.words import lay_out
 from schemas import (
     BudgetDocument,
     DocumentMeta,
     Finding,
+    PerformanceHeader,
     SourceDocument,
     Table,
     TableKind,
@@ -176,6 +177,10 @@ def _parse_region(region: TableRegion, default_unit: str, findings: list[Finding
     if kind in PERFORMANCE:
         if not any(line.cells for line in region.lines):
             table.parse_status = "failed"
+            # The header row's fields still read in column order (the LLM is asked only without one).
+            lines = [line.text for line in region.lines]
+            if kind == TableKind.project_performance and (project := flat_project(lines)):
+                table.performance_header = PerformanceHeader(project=project)
             findings.append(
                 table_finding(
                     table,

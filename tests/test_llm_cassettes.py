@@ -250,3 +250,57 @@ def test_a_changed_request_is_not_answered_from_a_stale_cassette(tmp_path: Path)
     with replay.use_cassette("reasons_injection.yaml", allow_playback_repeats=True):
         assert split_reasons(ctx, changes) == {}
     assert sum(ctx.usage.failures.values()) == 2  # each refused by the cassette: a flagged failure
+
+
+# Whole flattened-text renderings with the LLM layer, one per family (tests/flat_text.py; the
+# corpus PDFs are rendered from ../shared at run time), replayed from the cassettes that
+# scripts/llm_replay_run.py recorded. Seed 001's flattened text is tests/data's.
+FLAT_RUNS = {
+    "002_e70514054a2d30bc": "extract_002_flat.yaml",
+    "001_6d2149f5b3f07333": "extract_001_flat.yaml",
+    "putuo_justice_bureau_2026_department_budget": "extract_putuo_justice_flat.yaml",
+    "js_swbgt_2018_budget_full": "extract_js_2018_full_flat.yaml",
+}
+
+
+@pytest.mark.parametrize("gold_id", list(FLAT_RUNS))
+def test_a_flattened_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, tmp_path: Path) -> None:
+    """Rules alone and rules + LLM on the same flattened text, scored against the document's gold:
+    the merged output is never worse than the rules on any family, the rules' numbers are
+    unchanged, and the merged and LLM-only F1 per family hold the floors of llm.json."""
+    from flat_text import FLAT_CORPUS, flat_text
+
+    from evals.gold import load_gold
+    from evals.scoring import score_document
+    from extractor import extract
+
+    if gold_id in FLAT_CORPUS:
+        if not FLAT_CORPUS[gold_id].exists():
+            pytest.skip("../shared/corpus is absent")
+        source = flat_text(FLAT_CORPUS[gold_id], tmp_path)
+    else:
+        source = ROOT / "tests" / "data" / f"{gold_id}.flat.txt"
+    rules = extract(source, timeout_s=None)
+    with replay.use_cassette(FLAT_RUNS[gold_id]):
+        doc = extract(source, llm=recorded_client(tmp_path / "cache"), timeout_s=None)
+    llm = doc.narrative.llm
+    assert llm.status == "ok" and llm.usage.calls > 0 and not llm.usage.failures
+    key = [(c.subject, c.amount, c.delta, c.growth_percent) for c in rules.narrative.changes]
+    assert [(c.subject, c.amount, c.delta, c.growth_percent) for c in doc.narrative.changes][: len(key)] == key
+
+    gold = load_gold(GOLD / gold_id)
+    before = score_document(rules, gold)
+    after = score_document(doc, gold)
+    llm_only = score_document(doc, gold, "llm")
+    floor = THRESHOLDS["documents_flat"][gold_id]
+    print(
+        f"{gold_id} flat: {llm.usage.calls} calls;",
+        {f: f"{before[f].f1:.3f}→{after[f].f1:.3f} (llm {llm_only[f].f1:.3f})" for f in after if f in llm_only},
+    )
+    for family, score in after.items():
+        assert score.f1 >= before[family].f1, family
+        assert score.precision >= before[family].precision or score.f1 > before[family].f1, family
+    for family, f1 in floor["merged"].items():
+        assert after[family].f1 >= f1, family
+    for family, f1 in floor["llm"].items():
+        assert llm_only[family].f1 >= f1, family

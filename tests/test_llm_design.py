@@ -157,6 +157,53 @@ def test_a_change_the_rules_read_is_not_paired_again_with_another_amount(tmp_pat
     assert len(endpoint.requests) == 1 and ctx.usage.dropped == {"change_read_by_rule": 1}
 
 
+# Jiangsu 2018 full volume as pdfplumber flattens it: the line ends at "减" and the change
+# ("少147.20万元，减少100%") is the next paragraph; the rules read no statement here.
+JS_2018_FLAT = "2．财政专户管理资金收入预算总计0万元。与上年相比减"
+
+
+def test_one_printed_number_is_not_both_the_amount_and_the_change(tmp_path: Path):
+    """The recorded 1.5B model answered amount "0万元" and delta "-0万元" for this paragraph: the
+    one printed 0万元 twice, which made a "changed" statement with a change of 0 (a false item
+    where the rules had none). A number stands for one field, so the statement is dropped."""
+    answer = {
+        "changes": [
+            {
+                "subject": "财政专户管理资金收入预算总计",
+                "amount": "0万元",
+                "delta": "-0万元",
+                "growth_percent": None,
+                "reason_text": "与上年相比减",
+            }
+        ]
+    }
+    ctx = _ctx([JS_2018_FLAT], Endpoint(_answer(answer)), tmp_path)
+    assert unmatched_changes(ctx, [], []) == []
+    assert ctx.usage.dropped == {"number_not_printed": 1}
+    # The same paragraph printing the change as a number of its own is read.
+    printed = "2．财政专户管理资金收入预算总计0万元。与上年相比减少147.20万元。"
+    answer["changes"][0] |= {"delta": "-147.20万元", "reason_text": None}
+    ctx = _ctx([printed], Endpoint(_answer(answer)), tmp_path / "b")
+    [change] = unmatched_changes(ctx, [], [])
+    assert (change.amount, change.delta) == (Decimal("0"), Decimal("-147.20"))
+
+
+def test_a_statement_printing_no_change_is_not_a_change(tmp_path: Path):
+    """Jiangsu 2019 full volume flattened: the line ends at "无" and "变化。" is the next paragraph.
+    The recorded 1.5B model answered the subject and amount alone; the layer used to mark every
+    answer "changed", a false statement where the rules read none. Without a printed change
+    (delta or growth) nothing says it changed: dropped."""
+    text = "2．财政专户管理资金收入预算总计0万元，与上年相比无"
+    answer = {
+        "changes": [
+            {"subject": "财政专户管理资金收入预算总计", "amount": "0万元", "delta": None, "growth_percent": None, "reason_text": "无"}
+        ]
+    }
+    ctx = _ctx([text], Endpoint(_answer(answer)), tmp_path)
+    assert unmatched_changes(ctx, [], []) == []
+    assert ctx.usage.dropped == {"no_change_printed": 1}
+
+
 # --- grounding with meaning -------------------------------------------------------------------
 
 BASIS = "设立的政策依据：根据《江苏省财政厅关于2017年省级部门预算的批复》（苏财预〔2017〕19号）和省委工作要求设立。"

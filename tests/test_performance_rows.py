@@ -176,3 +176,30 @@ def test_row_printed_one_cell_left_is_shifted_back():
         ("产出指标", "时效指标", "完成时间", "qualitative", None, Decimal(4)),
         ("产出指标", "时效指标", "报送及时率 (%)", "=", Decimal(100), Decimal(6)),
     ]
+
+
+def test_the_project_name_of_a_flattened_table_is_read_by_the_header_order():
+    """项目名称 | name | 项目负责人 | person, as pdfplumber flattens the seeds' 项目支出绩效目标表
+    (tests/data/*.flat.txt): the 项目负责人 label wrapped around the name's line (002 城乡医疗救助
+    and 雇员经费, 001 基金监管), or the name wrapped around the label's line (001's two long names)."""
+    from extractor.tables.performance import flat_project
+
+    budget = ["预算单位 乌鲁木齐高新技术产业开发区（乌鲁木齐市新市区）医疗保障局"]
+    funds = ["其中：财 其他资", "项目资金(万元) 年度预算总额 151.33 151.33 0.00"]
+    assert flat_project([*budget, "项目负责", "项目名称 城乡医疗救助 张加强", "人", *funds]) == "城乡医疗救助"
+    assert flat_project([*budget, "项目负", "项目名称 雇员经费 张加强", "责人", *funds]) == "雇员经费"
+    assert (
+        flat_project(["项目负", "项目名称 2026 年度基金监管专项经费项目 艾尼瓦尔·艾木如拉", "责人"])
+        == "2026 年度基金监管专项经费项目"
+    )
+    wrapped = [
+        "预算单位 克孜勒苏柯尔克孜自治州医疗保障局",
+        "2026 年中央财政医疗服务与保障能力提升补助",
+        "项目名称 项目负责人 艾尼瓦尔·艾木如拉",
+        "资金(医疗保障服务能力建设部分)项目",
+        "其中：财 其他资",
+    ]
+    assert flat_project(wrapped) == "2026 年中央财政医疗服务与保障能力提升补助资金(医疗保障服务能力建设部分)项目"
+    # Neither layout (the label's line printed alone, or no label around): no name is guessed.
+    assert flat_project([*budget, "项目名称 项目负责人 艾尼瓦尔·艾木如拉", *funds]) is None
+    assert flat_project([*budget, "项目名称 城乡医疗救助 张加强", *funds]) is None

@@ -26,7 +26,6 @@ from extractor.llm.tasks import (
     LlmContext,
     _indicator,
     _label_key,
-    _last_label_before,
 )
 from schemas import Indicator, Provenance
 from schemas.llm import IndicatorRow, IndicatorRows, ProjectName
@@ -143,6 +142,89 @@ def _shown(targets: list[int], lines: list[str]) -> list[int]:
     return sorted(targets, key=lambda i: not _TARGET.search(lines[i]))
 
 
+_LABELS = LEVEL1_LABELS | LEVEL2_LABELS
+
+
+def group_labels(table: FlatTable, body: int) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+    """The 一级 and the 二级 labels printed in the table body, each as (the line it is centred on,
+    label), in order. A label cell is printed centred on its group's rows, so a wrapped label's
+    pieces sit on the lines above and below a row ("产出指" / "标"): the pieces are joined and the
+    label placed between them. 成本指标 and 满意度指标 name groups of both levels: beside a label
+    of one level only, such a label is the other level's; two together, the first is the 一级;
+    alone, it is a candidate of both."""
+    used: set[_Token] = set()
+    found: list[tuple[float, int, int, str]] = []  # (centre, first line, fragment order, label)
+    for i in range(body, len(table.lines)):
+        for k, t in enumerate(table.tokens[i]):
+            if t in used:
+                continue
+            if t.folded in _LABELS:
+                found.append((float(i), i, k, t.folded))
+                continue
+            if not _is_label_piece(t.folded):
+                continue
+            rest = next(
+                (
+                    (j, u)
+                    for j in (i + 1, i + 2)
+                    if j < len(table.lines)
+                    for u in table.tokens[j]
+                    if u not in used and t.folded + u.folded in _LABELS
+                ),
+                None,
+            )
+            if rest is not None:
+                used.add(rest[1])
+                found.append(((i + rest[0]) / 2, i, k, t.folded + rest[1].folded))
+    level1: list[tuple[float, str]] = []
+    level2: list[tuple[float, str]] = []
+    for centre in sorted({f[0] for f in found}):
+        together = sorted(f[1:] for f in found if f[0] == centre)
+        only1 = any(x not in LEVEL2_LABELS for _, _, x in together)
+        only2 = any(x not in LEVEL1_LABELS for _, _, x in together)
+        ambiguous = [x for _, _, x in together if x in LEVEL1_LABELS and x in LEVEL2_LABELS]
+        for n, (_, _, label) in enumerate(together):
+            if label not in LEVEL2_LABELS or (label in ambiguous and (only2 or (n == 0 and len(together) > 1))):
+                level1.append((centre, label))
+            elif label not in LEVEL1_LABELS or only1 or len(together) > 1:
+                level2.append((centre, label))
+            else:
+                level1.append((centre, label))
+                level2.append((centre, label))
+    return level1, level2
+
+
+def place_groups(rows: list[float], labels: list[tuple[float, str]]) -> list[str | None]:
+    """Each row's group label: the rows (their lines, in order) cut into one run per label, in
+    order, so that each run's middle is as close as can be to where its label is centred."""
+    m, n = len(rows), len(labels)
+    if n == 0 or n > m:
+        return [None] * m
+    inf = float("inf")
+
+    def cost(k: int, a: int, b: int) -> float:
+        return abs((rows[a] + rows[b]) / 2 - labels[k][0])
+
+    # best[k][b]: the least cost of giving rows 0..b to labels 0..k; cut[k][b]: where run k starts.
+    best = [[inf] * m for _ in range(n)]
+    cut = [[0] * m for _ in range(n)]
+    for b in range(m):
+        best[0][b] = cost(0, 0, b)
+    for k in range(1, n):
+        for b in range(k, m):
+            for a in range(k, b + 1):
+                c = best[k - 1][a - 1] + cost(k, a, b)
+                if c < best[k][b]:
+                    best[k][b], cut[k][b] = c, a
+    out: list[str | None] = [None] * m
+    b = m - 1
+    for k in range(n - 1, -1, -1):
+        a = cut[k][b] if k else 0
+        out[a : b + 1] = [labels[k][1]] * (b - a + 1)
+        b = a - 1
+    return out
+
+
 def indicator_rows(ctx: LlmContext, lines: list[str], provenance: Provenance) -> list[Indicator] | None:
     """The indicator rows of a flattened 绩效目标表 (its lines), grounded, in table order; None when
     every request failed."""
@@ -193,6 +275,9 @@ def indicator_rows(ctx: LlmContext, lines: list[str], provenance: Provenance) ->
     answers = ctx.map(ask, batches)
     if answers and all(a is None for a in answers):
         return None
+    centres = [sum(r) / len(r) for r in rows]
+    level1, level2 = group_labels(table, body)
+    levels = list(zip(place_groups(centres, level1), place_groups(centres, level2), strict=True))
     target_line = {i: r for r, targets in enumerate(rows) for i in targets}
     taken: set[_Token] = set()
     out = []
@@ -206,7 +291,7 @@ def indicator_rows(ctx: LlmContext, lines: list[str], provenance: Provenance) ->
                 continue
             row = batch[item.id - 1]
             found = _grounded_row(
-                ctx, table, item, by_number, (rows[row], target_line, row), taken, provenance
+                ctx, table, item, by_number, (rows[row], target_line, row), taken, provenance, levels[row]
             )
             if found is not None:
                 out.append(found)
@@ -230,6 +315,7 @@ def _grounded_row(
     where: tuple[list[int], dict[int, int], int],
     taken: set[_Token],
     provenance: Provenance,
+    levels: tuple[str | None, str | None],
 ) -> Indicator | None:
     """One answered row, every cell made of fragments where its meaning requires, or None (counted).
     ``where``: the row's target lines, every target line's row, and the row."""
@@ -272,6 +358,13 @@ def _grounded_row(
     if cells["value"] and table.line_of(cells["value"][0].start) not in range(targets[0], targets[-1] + 1):
         ctx.drop("value_outside_row")
         return None
+    # A value cell holds no 依据 or 赋分规则 text: the model ran the value on into the next columns
+    # (seed 002 "雇员满意度": ">=95% 历史标准 100% 10 满意度赋分") or answered the 依据 as the value;
+    # the value ends where they start (no value when it starts with one).
+    tail = next((k for k, t in enumerate(cells["value"]) if _ROW_TAIL.search(table.text_of(t))), None)
+    if tail is not None:
+        ctx.drop("value_is_another_column")
+        cells["value"] = cells["value"][:tail]
     near = range(targets[0] - 1, targets[-1] + 2)
     values: dict[str, str | None] = {}
     for field in _FIELDS:
@@ -282,11 +375,6 @@ def _grounded_row(
         values[field] = table.join(tokens) if tokens else None
     taken.update(name)
     ctx.usage.grounded += 1
-    at = name[0].start
-    levels = (
-        _last_label_before(table.text, at, LEVEL1_LABELS),
-        _last_label_before(table.text, at, LEVEL2_LABELS),
-    )
     return _indicator(table.join(name), values, levels, provenance)
 
 

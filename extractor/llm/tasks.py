@@ -478,13 +478,16 @@ def _number_tokens(text: str) -> list[_Number]:
     return out
 
 
-def _pick(tokens: list[_Number], printed: str | None, units: tuple[str, ...], after: int) -> _Number | None:
-    """The source number a model's value stands for: same magnitude, one of ``units``."""
+def _pick(
+    tokens: list[_Number], printed: str | None, units: tuple[str, ...], after: int, taken: tuple[_Number | None, ...] = ()
+) -> _Number | None:
+    """The source number a model's value stands for: same magnitude, one of ``units``, and not a
+    printed number already standing for another field of the statement (``taken``)."""
     magnitude = _decimal(printed)
     if magnitude is None:
         return None
     for t in tokens:
-        if t.start >= after and t.unit in units and abs(t.value) == abs(magnitude):
+        if t.start >= after and t.unit in units and abs(t.value) == abs(magnitude) and t not in taken:
             return t
     return None
 
@@ -497,17 +500,25 @@ def _grounded_change(
         ctx.drop("not_in_source")
         return None
     after = subject[0] - start
+    # One printed number is one field: Jiangsu 2018 flattened, "…总计0万元。与上年相比减" (the
+    # change wrapped onto the next paragraph) came back as amount 0 and delta "-0万元", both the one "0万元".
+    amount = _pick(tokens, item.amount, _MONEY_UNITS, after)
     picked = {
-        "amount": _pick(tokens, item.amount, _MONEY_UNITS, after),
-        "delta": _pick(tokens, item.delta, _MONEY_UNITS, after),
+        "amount": amount,
+        "delta": _pick(tokens, item.delta, _MONEY_UNITS, after, taken=(amount,)),
         "growth_percent": _pick(tokens, item.growth_percent, ("%",), after),
     }
     printed = {"amount": item.amount, "delta": item.delta, "growth_percent": item.growth_percent}
     if any(printed[k] is not None and picked[k] is None for k in picked):
         ctx.drop("number_not_printed")  # a number the paragraph does not print
         return None
-    reason = ctx.grounder.find(item.reason_text, start, end) if item.reason_text else None
     amount, delta, growth = picked["amount"], picked["delta"], picked["growth_percent"]
+    if delta is None and growth is None:
+        # No change printed for it, so nothing says it changed: Jiangsu 2019 flattened,
+        # "…总计0万元，与上年相比无" (its "变化" wrapped onto the next paragraph) came back as an amount alone.
+        ctx.drop("no_change_printed")
+        return None
+    reason = ctx.grounder.find(item.reason_text, start, end) if item.reason_text else None
     unit = (amount or delta).unit if (amount or delta) else "万元"
     return ChangeStatement(
         section="other",

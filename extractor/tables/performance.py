@@ -244,6 +244,37 @@ def _read_header_fields(cells: list[str], keys: list[str], header: PerformanceHe
             setattr(header, name, value)
 
 
+_PROJECT, _OWNER = "项目名称", "项目负责人"
+# Labels of the header rows next to the 项目名称 row: a line holding one is no piece of the name.
+_OTHER_HEADER = re.compile(r"预算单位|项目资金|其中|项目总体目标|年度预算")
+
+
+def flat_project(lines: list[str]) -> str | None:
+    """The 项目名称 of a 项目支出绩效目标表 whose grid was flattened into lines, read by the header
+    row's column order (项目名称 | name | 项目负责人 | person); None when the layout is not one of:
+
+    - the 项目负责人 label wrapped onto the lines above and below ("项目负" / "责人"): the label's
+      line prints "项目名称 <name> <person>", so the name is what lies between;
+    - the label printed on the line ("项目名称 项目负责人 <person>") and the name wrapped onto
+      the lines above and below: the name is those two lines joined.
+    """
+    lines = [line for line in lines if line.strip()]
+    at = next((i for i, line in enumerate(lines) if line.split()[:1] == [_PROJECT]), None)
+    if at is None:
+        return None
+    parts = lines[at].split()[1:]
+    above = lines[at - 1].strip() if at > 0 else ""
+    below = lines[at + 1].strip() if at + 1 < len(lines) else ""
+    if parts[:1] == [_OWNER]:
+        if above and below and not any(_OTHER_HEADER.search(x) or _OWNER in x for x in (above, below)):
+            return above + below  # one cell wrapped around the label line: its pieces join unbroken
+        return None
+    if len(parts) >= 2 and squash(above + below) == _OWNER:
+        line = lines[at].strip()
+        return line[len(_PROJECT) : line.rindex(parts[-1])].strip()  # as printed, inner spaces kept
+    return None
+
+
 def _decimal(text: str | None) -> Decimal | None:
     if not text:
         return None
