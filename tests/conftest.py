@@ -65,17 +65,10 @@ def narrative_inputs(ingested, extracted):
 @pytest.fixture(scope="session")
 def flat_text_renderings(tmp_path_factory):
     """pdfplumber ``extract_text`` of each seed PDF, pages joined by \\f (prose wraps over lines)."""
-    import pdfplumber
+    from tests.flat_text import flat_text
 
-    out = {}
     base = tmp_path_factory.mktemp("flat_narrative")
-    for doc in SEEDS:
-        with pdfplumber.open(EXAMPLES / f"{doc}.pdf") as pdf:
-            text = "\f".join(page.extract_text() or "" for page in pdf.pages)
-        path = base / f"{doc}.txt"
-        path.write_text(text, encoding="utf-8")
-        out[doc] = path
-    return out
+    return {doc: flat_text(EXAMPLES / f"{doc}.pdf", base, f"{doc}.txt") for doc in SEEDS}
 
 
 def text_corpus(folder: Path, n: int) -> Path:

@@ -21,12 +21,13 @@ FLAT_CORPUS = {
 }
 
 
-def flat_text(pdf: Path, out_dir: Path) -> Path:
-    """Write ``<pdf stem>.flat.txt`` in ``out_dir``: every page's ``extract_text``, joined by \\f."""
+def flat_text(pdf: Path, out_dir: Path, name: str | None = None) -> Path:
+    """Write ``name`` (default ``<pdf stem>.flat.txt``) in ``out_dir``: every page's
+    ``extract_text``, joined by \\f."""
     import pdfplumber
 
     with pdfplumber.open(pdf) as doc:
         text = "\f".join(page.extract_text() or "" for page in doc.pages)
-    out = out_dir / f"{pdf.stem}.flat.txt"
+    out = out_dir / (name or f"{pdf.stem}.flat.txt")
     out.write_text(text, encoding="utf-8")
     return out

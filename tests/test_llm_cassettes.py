@@ -259,7 +259,9 @@ FLAT_RUNS = {
     "002_e70514054a2d30bc": "extract_002_flat.yaml",
     "001_6d2149f5b3f07333": "extract_001_flat.yaml",
     "putuo_justice_bureau_2026_department_budget": "extract_putuo_justice_flat.yaml",
+    "putuo_finance_bureau_2024_department_final_accounts": "extract_putuo_finance_flat.yaml",
     "js_swbgt_2018_budget_full": "extract_js_2018_full_flat.yaml",
+    "js_swbgt_2019_budget_full": "extract_js_2019_full_flat.yaml",
 }
 
 
