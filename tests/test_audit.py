@@ -222,12 +222,12 @@ def test_duckdb_view_share_passing_each_item(extracted, tmp_path):
     import duckdb
 
     from extractor.corpus.outputs import build_outputs
-    from extractor.export import DocumentTables, tidy_rows
+    from extractor.export import document_tables
 
     docs = [extracted(EXAMPLES / f"{s}.{x}") for s in SEEDS for x in ("txt", "pdf")]
     if JUSTICE.exists():
         docs.append(extracted(JUSTICE))
-    build_outputs(tmp_path, (DocumentTables(tidy_rows(d)) for d in docs), [])
+    build_outputs(tmp_path, map(document_tables, docs), [])
     con = duckdb.connect(str(tmp_path / "corpus.duckdb"), read_only=True)
     try:
         rows = {r[0]: r[1:] for r in con.execute(

@@ -21,7 +21,6 @@ from extractor.export import (
     atomic_path,
     csv_header,
     tidy_columns,
-    tidy_csv,
 )
 
 DECIMAL_TYPE = "DECIMAL(38,6)"
@@ -121,16 +120,16 @@ def import_output_libraries() -> None:
     import pyarrow.parquet  # noqa: F401
 
 
-def _arrow_table(columns: list[str], rows: list[dict[str, Any]], notes: list[str], name: str):
+def _arrow_table(values: dict[str, list[Any]], notes: list[str], name: str):
+    """The table of ``values`` (column name → values, in column order), each column typed."""
     import pyarrow as pa
 
     arrays, fields = [], []
-    for col in columns:
-        values = [r.get(col) for r in rows]
-        typed = _typed_array(col, values)
+    for col, column in values.items():
+        typed = _typed_array(col, column)
         if typed is None:  # does not fit DECIMAL(38,6): keep the exact text
             notes.append(f"{name}.{col}: a value does not fit {DECIMAL_TYPE}; stored as VARCHAR")
-            typed = pa.array([None if v is None else str(v) for v in values], pa.string())
+            typed = pa.array([None if v is None else str(v) for v in column], pa.string())
         arrays.append(typed)
         fields.append(pa.field(col, typed.type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
@@ -191,28 +190,27 @@ def build_outputs(
     run_dir: Path, documents: Iterable[DocumentTables], run_documents: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """``tables/<name>.csv|.parquet`` for every tidy table and ``corpus.duckdb`` from each
-    document's rows (``extractor.export.DocumentTables``, in doc_id order; their CSV lines are
-    made here where a document came without); returns row counts and notes for the manifest."""
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TIDY_TABLES}
+    document's tables (``extractor.export.DocumentTables``, in doc_id order); returns row counts
+    and notes for the manifest."""
+    values: dict[str, dict[str, list[Any]]] = {n: {c: [] for c in tidy_columns(n)} for n in TIDY_TABLES}
     lines: dict[str, list[bytes]] = {name: [] for name in TIDY_TABLES}
     for one in documents:
-        made = one.csv if one.csv is not None else tidy_csv(one.rows)
         for name in TIDY_TABLES:
-            rows[name].extend(one.rows[name])
-            lines[name].append(made[name])
+            for col, column in one.columns[name].items():
+                values[name][col].extend(column)
+            lines[name].append(one.csv[name])
     notes: list[str] = []
     arrow_tables = {}
-    counts = {name: len(r) for name, r in rows.items()}
+    counts = {name: len(next(iter(columns.values()))) for name, columns in values.items()}
     for name in TIDY_TABLES:
-        columns = tidy_columns(name)
         with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("wb") as fh:
-            fh.write(csv_header(columns).encode())
+            fh.write(csv_header(tidy_columns(name)).encode())
             fh.writelines(lines.pop(name))  # piece by piece: no second copy of the whole table
-        # Each table's rows and lines are let go once written: the run's peak is where it starts.
-        arrow_tables[name] = _arrow_table(columns, rows.pop(name), notes, name)
+        # Each table's values and lines are let go once written: the run's peak is where it starts.
+        arrow_tables[name] = _arrow_table(values.pop(name), notes, name)
         write_parquet(run_dir / "tables" / f"{name}.parquet", arrow_tables[name])
-    run_rows = [{c: d.get(c) for c in RUN_DOCUMENT_COLUMNS} for d in run_documents]
-    arrow_tables["run_documents"] = _arrow_table(RUN_DOCUMENT_COLUMNS, run_rows, notes, "run_documents")
+    run_columns = {c: [d.get(c) for d in run_documents] for c in RUN_DOCUMENT_COLUMNS}
+    arrow_tables["run_documents"] = _arrow_table(run_columns, notes, "run_documents")
     write_duckdb(run_dir / "corpus.duckdb", arrow_tables)
     from extractor.datapackage import write_datapackage
 

@@ -33,7 +33,7 @@ from extractor.corpus.manifest import (
 )
 from extractor.corpus.outputs import build_outputs, import_output_libraries
 from extractor.corpus.worker import Task
-from extractor.export import TIDY_TABLES, DocumentTables, atomic_write_text, tidy_rows
+from extractor.export import TIDY_TABLES, DocumentTables, atomic_write_text, tables_of, tidy_rows
 from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
 from schemas import BudgetDocument
@@ -246,7 +246,7 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         return previous  # nothing new: leave every file as it is
 
     ok = sorted((e for e in entries if e["status"].startswith("ok")), key=lambda e: e["doc_id"])
-    # This session's documents came with their rows and CSV lines; earlier sessions' are read back
+    # This session's documents came with their tables (columns, CSV lines); earlier sessions' are read back
     # from their JSON.
     doc_tables = (session_tables.pop(e["doc_id"], None) or _tables_from_json(run_dir, e["doc_id"]) for e in ok)
     outputs = build_outputs(run_dir, doc_tables, entries)
@@ -270,11 +270,11 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
 
 
 def _tables_from_json(run_dir: Path, doc_id: str) -> DocumentTables:
-    """A document's tidy rows from its JSON; its 检查表 too where an earlier session left none."""
+    """A document's tidy tables from its JSON; its 检查表 too where an earlier session left none."""
     doc = BudgetDocument.model_validate_json((run_dir / "docs" / f"{doc_id}.json").read_text(encoding="utf-8"))
     if doc.audit is not None and not (run_dir / "checklists" / f"{doc_id}.csv").exists():
         write_checklists(run_dir, [doc])
-    return DocumentTables(tidy_rows(doc))
+    return tables_of(tidy_rows(doc))
 
 
 def _retry_kinds(kinds: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
@@ -358,7 +358,7 @@ def _extract(
     s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
 ) -> tuple[dict[str, dict[str, Any]], dict[str, DocumentTables]]:
     """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands.
-    Returns the entries by relpath and the extracted documents' tidy rows and CSV lines by doc_id."""
+    Returns the entries by relpath and the extracted documents' tables (columns, CSV lines) by doc_id."""
     files = {str(f.path): f for f in todo}
     progress_dir = s.run_dir / PROGRESS_DIR
     tasks = [
