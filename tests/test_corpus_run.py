@@ -522,3 +522,24 @@ def test_a_bug_in_the_rows_fails_that_document_before_anything_is_written(tmp_pa
     assert outcome.entry["status"] == "failed"
     assert outcome.entry["reason"] == "internal error: ValueError: facts.csv: row has fields not in the columns: ['extra']"
     assert outcome.tables is None and not (tmp_path / "run").exists() and not (tmp_path / "docs").exists()
+
+
+def test_a_failure_while_the_tables_are_made_leaves_no_database(tmp_path, monkeypatch):
+    """DuckDB builds its tables on a second thread as they are made: when making one fails, the
+    error reaches the caller and neither a database nor a temporary file is left behind."""
+    from extractor.corpus import outputs
+    from extractor.export import document_tables
+
+    made = outputs._arrow_table
+
+    def fails_on_the_third(values, notes, name):
+        if name == list(TIDY_TABLES)[2]:
+            raise ValueError("a broken column")
+        return made(values, notes, name)
+
+    monkeypatch.setattr(outputs, "_arrow_table", fails_on_the_third)
+    doc = extract(EXAMPLES / f"{SEEDS[1]}.txt")
+    with pytest.raises(ValueError, match="a broken column"):
+        outputs.build_outputs(tmp_path, [document_tables(doc)], [])
+    assert not (tmp_path / "corpus.duckdb").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]

@@ -9,7 +9,9 @@ rounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -164,8 +166,9 @@ def write_parquet(path: Path, table) -> None:
         pq.write_table(table, tmp)
 
 
-def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
-    """Build the database beside its final name, then rename it into place."""
+def write_duckdb(path: Path, tables: Iterable[tuple[str, Any]]) -> None:
+    """Build the database beside its final name from (name, Arrow table) pairs as they come, then
+    rename it into place; if ``tables`` raises, no database is left."""
     import duckdb
 
     with atomic_path(path) as tmp:
@@ -173,7 +176,7 @@ def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
         try:
             con = duckdb.connect(str(tmp))
             try:
-                for name, arrow in tables.items():
+                for name, arrow in tables:
                     con.register("_src", arrow)
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
                     con.unregister("_src")
@@ -184,6 +187,17 @@ def write_duckdb(path: Path, tables: dict[str, Any]) -> None:
                 con.close()
         finally:
             Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+_END = object()
+
+
+def _handed(feed: queue.Queue) -> Iterator[tuple[str, Any]]:
+    """The (name, table) pairs put on ``feed`` up to ``_END``; an exception put there is raised."""
+    while (item := feed.get()) is not _END:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def build_outputs(
@@ -200,18 +214,29 @@ def build_outputs(
                 values[name][col].extend(column)
             lines[name].append(one.csv[name])
     notes: list[str] = []
-    arrow_tables = {}
     counts = {name: len(next(iter(columns.values()))) for name, columns in values.items()}
-    for name in TIDY_TABLES:
-        with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("wb") as fh:
-            fh.write(csv_header(tidy_columns(name)).encode())
-            fh.writelines(lines.pop(name))  # piece by piece: no second copy of the whole table
-        # Each table's values and lines are let go once written: the run's peak is where it starts.
-        arrow_tables[name] = _arrow_table(values.pop(name), notes, name)
-        write_parquet(run_dir / "tables" / f"{name}.parquet", arrow_tables[name])
-    run_columns = {c: [d.get(c) for d in run_documents] for c in RUN_DOCUMENT_COLUMNS}
-    arrow_tables["run_documents"] = _arrow_table(run_columns, notes, "run_documents")
-    write_duckdb(run_dir / "corpus.duckdb", arrow_tables)
+    # DuckDB builds each table on a thread of its own (its work, in C++, does not hold the GIL)
+    # while this one makes the next table's Arrow, CSV and Parquet: the run's last step is not
+    # the sum of the three.
+    feed: queue.Queue = queue.Queue()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        database = pool.submit(write_duckdb, run_dir / "corpus.duckdb", _handed(feed))
+        try:
+            for name in TIDY_TABLES:
+                with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("wb") as fh:
+                    fh.write(csv_header(tidy_columns(name)).encode())
+                    fh.writelines(lines.pop(name))  # piece by piece: no second copy of the whole table
+                # Each table's values and lines are let go once written: the peak is where it starts.
+                arrow = _arrow_table(values.pop(name), notes, name)
+                feed.put((name, arrow))
+                write_parquet(run_dir / "tables" / f"{name}.parquet", arrow)
+            run_columns = {c: [d.get(c) for d in run_documents] for c in RUN_DOCUMENT_COLUMNS}
+            feed.put(("run_documents", _arrow_table(run_columns, notes, "run_documents")))
+            feed.put(_END)
+        except BaseException as exc:
+            feed.put(RuntimeError(f"the run's tables were not all made: {exc!r}"))  # no database then
+            raise
+        database.result()
     from extractor.datapackage import write_datapackage
 
     write_datapackage(run_dir, "tables", {n: tidy_columns(n) for n in TIDY_TABLES}, f"budget-extract run {run_dir.name}")
