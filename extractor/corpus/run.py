@@ -246,8 +246,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         return previous  # nothing new: leave every file as it is
 
     ok = sorted((e for e in entries if e["status"].startswith("ok")), key=lambda e: e["doc_id"])
-    # This session's documents came with their tables (columns, CSV lines); earlier sessions' are read back
-    # from their JSON.
+    # This session's documents came with their tables (columns, CSV lines); earlier sessions'
+    # are read back from their JSON.
     doc_tables = (session_tables.pop(e["doc_id"], None) or _tables_from_json(run_dir, e["doc_id"]) for e in ok)
     outputs = build_outputs(run_dir, doc_tables, entries)
     checklists = sum((run_dir / "checklists" / f"{e['doc_id']}.csv").exists() for e in ok)

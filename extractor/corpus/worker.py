@@ -65,9 +65,9 @@ class Task:
 
 @dataclass
 class Outcome:
-    """A document's result: its manifest fields and, when extracted, its JSON and its rows of
-    every tidy table with their CSV lines (made here, in parallel, so the run's last step only
-    joins them)."""
+    """A document's result: its manifest fields and, when extracted, its JSON and its tidy
+    tables as columns and CSV lines (made here, in parallel, so the run's last step only joins
+    them)."""
 
     entry: dict[str, Any]
     document_json: str | None = field(default=None, repr=False)
@@ -196,8 +196,8 @@ def prepare_pool_worker() -> None:
     sample document the tidy tables' columns come from (cached; each child would build it
     again), then move the worker's objects (its imported modules, mostly) out of the
     collector's reach. A child then never walks them in a collection, which would write to
-    every page holding one and copy it. Measured: Σ PSS of two workers and their children
-    150 → 128 MB on an 80-document run."""
+    every page holding one and copy it. Measured on an 80-document run: Σ PSS of the workers
+    and their children 88 → 75 MB with one worker, 150 → 129 MB with two."""
     tidy_columns(next(iter(TIDY_TABLES)))
     gc.collect()
     gc.freeze()
