@@ -481,8 +481,15 @@ def csv_lines(columns: list[str], rows: Iterable[dict[str, object]], where: str)
 def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, object]]) -> int:
     """Write a CSV atomically; returns the number of data rows."""
     lines, n = csv_lines(columns, rows, path.name)
-    atomic_write_text(path, csv_header(columns) + lines)
+    write_csv_lines(path, columns, [lines.encode()])
     return n
+
+
+def write_csv_lines(path: Path, columns: list[str], pieces: Iterable[bytes]) -> None:
+    """Write a CSV atomically from its header and ``csv_lines`` pieces (UTF-8), one after another."""
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write(csv_header(columns).encode())
+        fh.writelines(pieces)
 
 
 class OutDirError(Exception):

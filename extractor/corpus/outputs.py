@@ -21,8 +21,8 @@ from extractor.export import (
     TIDY_TABLES,
     DocumentTables,
     atomic_path,
-    csv_header,
     tidy_columns,
+    write_csv_lines,
 )
 
 DECIMAL_TYPE = "DECIMAL(38,6)"
@@ -223,9 +223,8 @@ def build_outputs(
         database = pool.submit(write_duckdb, run_dir / "corpus.duckdb", _handed(feed))
         try:
             for name in TIDY_TABLES:
-                with atomic_path(run_dir / "tables" / f"{name}.csv") as tmp, tmp.open("wb") as fh:
-                    fh.write(csv_header(tidy_columns(name)).encode())
-                    fh.writelines(lines.pop(name))  # piece by piece: no second copy of the whole table
+                # piece by piece: no second copy of the whole table
+                write_csv_lines(run_dir / "tables" / f"{name}.csv", tidy_columns(name), lines.pop(name))
                 # Each table's values and lines are let go once written: the peak is where it starts.
                 arrow = _arrow_table(values.pop(name), notes, name)
                 feed.put((name, arrow))
