@@ -5,8 +5,8 @@ cassette (no server needed), so ``budget-extract eval`` can show rules, llm and 
     python scripts/llm_replay_run.py --rules OUT_DIR   # the same documents, rules only (baseline)
     budget-extract eval --pred OUT_DIR --out REPORT_DIR
 
-One document per family recorded: the two seeds (text), Putuo (司法局, 财政局), Jiangsu full
-volumes (2018, 2019), and a flattened-text rendering of each family (pdfplumber text, tables
+One document per family recorded: the two seeds (text), Putuo (司法局, 财政局, 万里), Jiangsu full
+volumes (2017, 2018, 2019), and a flattened-text rendering of each family (pdfplumber text, tables
 flattened into runs: seeds 002 and 001 from tests/data; Putuo 司法局 and 财政局, Jiangsu 2018 and
 2019 full rendered at run time from ../shared into a temporary directory). Documents under ../shared are skipped when it is
 absent. With ``BUDGET_EXTRACT_RECORD=1`` and the local server running, a missing cassette is
@@ -37,6 +37,10 @@ RUNS = [
     (f"{CORPUS}/putuo/putuo_finance_bureau_2024_department_final_accounts.pdf", "extract_putuo_finance.yaml"),
     (f"{CORPUS}/jiangsu/js_swbgt_2018_budget_full.pdf", "extract_js_2018_full.yaml"),
     (f"{CORPUS}/jiangsu/js_swbgt_2019_budget_full.pdf", "extract_js_2019_full.yaml"),
+    # The change_reasons prompt's few-shot texts come from these two, so their reason scores are
+    # not a measure of the model (their changes, policy documents and projects are).
+    (f"{CORPUS}/putuo/putuo_wanli_subdistrict_2024_department_budget.pdf", "extract_putuo_wanli.yaml"),
+    (f"{CORPUS}/jiangsu/js_swbgt_2017_budget_full.pdf", "extract_js_2017_full.yaml"),
     ("tests/data/002_e70514054a2d30bc.flat.txt", "extract_002_flat.yaml"),
     ("tests/data/001_6d2149f5b3f07333.flat.txt", "extract_001_flat.yaml"),
 ]

@@ -252,9 +252,32 @@ def test_a_changed_request_is_not_answered_from_a_stale_cassette(tmp_path: Path)
     assert sum(ctx.usage.failures.values()) == 2  # each refused by the cassette: a flagged failure
 
 
-# Whole flattened-text renderings with the LLM layer, one per family (tests/flat_text.py; the
-# corpus PDFs are rendered from ../shared at run time), replayed from the cassettes that
-# scripts/llm_replay_run.py recorded. Seed 001's flattened text is tests/data's.
+# Whole documents with the LLM layer, replayed from the cassettes scripts/llm_replay_run.py
+# recorded: every document of the seeds, Putuo and Jiangsu families as published, and a
+# flattened-text rendering of one or two of each (tests/flat_text.py; the corpus PDFs are rendered
+# from ../shared at run time; seed 001's flattened text is tests/data's). Putuo 万里 and Jiangsu
+# 2017 full give change_reasons' few-shot texts: their runs gate the merge, and their floors
+# leave reasons out.
+CORPUS = ROOT.parent / "shared" / "corpus"
+DOCUMENT_RUNS = {
+    "002_e70514054a2d30bc": (ROOT / "examples" / "002_e70514054a2d30bc.txt", "extract_002_txt.yaml"),
+    "001_6d2149f5b3f07333": (ROOT / "examples" / "001_6d2149f5b3f07333.txt", "extract_001_txt.yaml"),
+    "putuo_justice_bureau_2026_department_budget": (
+        CORPUS / "putuo" / "putuo_justice_bureau_2026_department_budget.pdf",
+        "extract_putuo_justice.yaml",
+    ),
+    "putuo_finance_bureau_2024_department_final_accounts": (
+        CORPUS / "putuo" / "putuo_finance_bureau_2024_department_final_accounts.pdf",
+        "extract_putuo_finance.yaml",
+    ),
+    "putuo_wanli_subdistrict_2024_department_budget": (
+        CORPUS / "putuo" / "putuo_wanli_subdistrict_2024_department_budget.pdf",
+        "extract_putuo_wanli.yaml",
+    ),
+    "js_swbgt_2017_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2017_budget_full.pdf", "extract_js_2017_full.yaml"),
+    "js_swbgt_2018_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2018_budget_full.pdf", "extract_js_2018_full.yaml"),
+    "js_swbgt_2019_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2019_budget_full.pdf", "extract_js_2019_full.yaml"),
+}
 FLAT_RUNS = {
     "002_e70514054a2d30bc": "extract_002_flat.yaml",
     "001_6d2149f5b3f07333": "extract_001_flat.yaml",
@@ -265,16 +288,19 @@ FLAT_RUNS = {
 }
 
 
+@pytest.mark.parametrize("gold_id", list(DOCUMENT_RUNS))
+def test_a_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, tmp_path: Path) -> None:
+    """The published document, rules alone and rules + LLM (see ``_merged_at_least_rules``)."""
+    source, cassette = DOCUMENT_RUNS[gold_id]
+    if not source.exists():
+        pytest.skip("../shared/corpus is absent")
+    _merged_at_least_rules(gold_id, source, cassette, THRESHOLDS["documents"][gold_id], tmp_path)
+
+
 @pytest.mark.parametrize("gold_id", list(FLAT_RUNS))
 def test_a_flattened_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, tmp_path: Path) -> None:
-    """Rules alone and rules + LLM on the same flattened text, scored against the document's gold:
-    the merged output is never worse than the rules on any family, the rules' numbers are
-    unchanged, and the merged and LLM-only F1 per family hold the floors of llm.json."""
+    """A flattened-text rendering, rules alone and rules + LLM (see ``_merged_at_least_rules``)."""
     from flat_text import FLAT_CORPUS, flat_text
-
-    from evals.gold import load_gold
-    from evals.scoring import score_document
-    from extractor import extract
 
     if gold_id in FLAT_CORPUS:
         if not FLAT_CORPUS[gold_id].exists():
@@ -282,8 +308,19 @@ def test_a_flattened_document_with_the_llm_layer_scores_at_least_the_rules(gold_
         source = flat_text(FLAT_CORPUS[gold_id], tmp_path)
     else:
         source = ROOT / "tests" / "data" / f"{gold_id}.flat.txt"
+    _merged_at_least_rules(gold_id, source, FLAT_RUNS[gold_id], THRESHOLDS["documents_flat"][gold_id], tmp_path)
+
+
+def _merged_at_least_rules(gold_id: str, source: Path, cassette: str, floor: dict, tmp_path: Path) -> None:
+    """Scored against the document's gold: the merged output is never worse than the rules on any
+    family, the rules' numbers are unchanged, and the merged and LLM-only F1 per family hold the
+    floors of llm.json."""
+    from evals.gold import load_gold
+    from evals.scoring import score_document
+    from extractor import extract
+
     rules = extract(source, timeout_s=None)
-    with replay.use_cassette(FLAT_RUNS[gold_id]):
+    with replay.use_cassette(cassette):
         doc = extract(source, llm=recorded_client(tmp_path / "cache"), timeout_s=None)
     llm = doc.narrative.llm
     assert llm.status == "ok" and llm.usage.calls > 0 and not llm.usage.failures
@@ -294,9 +331,8 @@ def test_a_flattened_document_with_the_llm_layer_scores_at_least_the_rules(gold_
     before = score_document(rules, gold)
     after = score_document(doc, gold)
     llm_only = score_document(doc, gold, "llm")
-    floor = THRESHOLDS["documents_flat"][gold_id]
     print(
-        f"{gold_id} flat: {llm.usage.calls} calls;",
+        f"{gold_id} {source.name}: {llm.usage.calls} calls;",
         {f: f"{before[f].f1:.3f}→{after[f].f1:.3f} (llm {llm_only[f].f1:.3f})" for f in after if f in llm_only},
     )
     for family, score in after.items():

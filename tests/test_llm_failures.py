@@ -16,9 +16,10 @@ from llm_mock import Endpoint, completion, mock_client
 
 from extractor.llm.client import LlmClient
 from extractor.llm.tasks import LlmContext, split_reasons
-from extractor.narrative.merge import merge_reasons
+from extractor.narrative.merge import merge_policy_documents, merge_reasons
+from extractor.narrative.policy_documents import normalise_doc_number
 from extractor.narrative.text import build_narrative_text
-from schemas import ChangeStatement, LlmUsage, Provenance, Reason, SourceLine
+from schemas import ChangeStatement, LlmUsage, PolicyDocument, Project, Provenance, Reason, SourceLine
 from schemas.llm import ReasonList
 
 REASON = "一是 2026 年比上年度增加 6 人，人员增加，相关经费相应增长；二是工资调整，费用增长。"
@@ -137,3 +138,49 @@ def test_json_object_schema_mode_sends_the_schema(tmp_path: Path) -> None:
     split_reasons(ctx, changes)
     fmt = endpoint.requests[0]["response_format"]
     assert fmt["type"] == "json_object" and fmt["schema"] == ReasonList.model_json_schema()
+
+
+# Putuo 万里 2024: the 立项依据 cites "沪府规【2016】168号文关于同意《…局部调整》的批复". The rules
+# record the 批复 (its 文号 is the 批复's); the 1.5B model answered the quoted plan title alone, and
+# the merge kept it as a second document (policy documents F1 1.000 → 0.800).
+WANLI_PLAN = "上海市普陀区万里社区W060701单元W-07、W-08街坊、真如城市副中心X101、X102、X103、G1街坊控制性详细规划局部调整"
+
+
+def _wanli_project() -> Project:
+    where = Provenance(file="wanli.pdf", page=30, line=4)
+    return Project(
+        name="万里街道社区公共服务中心新建工程",
+        policy_documents=[
+            PolicyDocument(
+                title=f"关于同意《{WANLI_PLAN}》的批复",
+                doc_number="沪府规【2016】168号",
+                doc_number_normalized=normalise_doc_number("沪府规【2016】168号"),
+                provenance=where,
+            ),
+            PolicyDocument(
+                title="关于万里街道社区公共服务中心新建工程可行性研究报告的批复",
+                doc_number="普发改投【2017】89号",
+                doc_number_normalized=normalise_doc_number("普发改投【2017】89号"),
+                provenance=where,
+            ),
+        ],
+        provenance=where,
+    )
+
+
+@pytest.mark.parametrize("number", [None, "沪府规【2016】168号"])
+def test_a_title_quoted_inside_a_rule_documents_title_is_that_document(number: str | None) -> None:
+    project = _wanli_project()
+    merge_policy_documents(project, [PolicyDocument(title=WANLI_PLAN, doc_number=number, origin="llm")])
+    assert [d.title for d in project.policy_documents] == [
+        f"关于同意《{WANLI_PLAN}》的批复",
+        "关于万里街道社区公共服务中心新建工程可行性研究报告的批复",
+    ]
+    assert [d.origin for d in project.policy_documents] == ["both", "rule"]
+
+
+def test_a_quoted_title_under_another_number_stays_a_document_of_its_own() -> None:
+    project = _wanli_project()
+    other = PolicyDocument(title=WANLI_PLAN, doc_number="沪府〔2015〕12号", origin="llm")
+    merge_policy_documents(project, [other])
+    assert len(project.policy_documents) == 3 and project.policy_documents[2].origin == "llm"

@@ -4,7 +4,8 @@ Policy (documented in the README): the rules' verbatim spans are the base. The L
 split is taken where the rules found no enumeration (one reason) and the LLM found a finer
 grounded split; its category is taken where the rules could not decide ("other"). Where both
 decided and differ, the rule's value stays, the origin says ``conflict`` and a finding records
-the LLM's value. Policy documents are a union matched on normalised 文号 or title.
+the LLM's value. Policy documents are a union matched on normalised 文号 or title; a title
+quoted inside another document's title (关于同意《X》的批复 cites X) is that same citation.
 """
 
 from __future__ import annotations
@@ -75,9 +76,9 @@ def merge_policy_documents(project: Project, llm: list[PolicyDocument] | None) -
         if match is None:
             docs.append(d)
             continue
-        agree = all(
+        agree = _same_title(match.title, d.title) and all(
             getattr(match, f) is None or getattr(d, f) is None or _same(getattr(match, f), getattr(d, f))
-            for f in ("title", "doc_number", "issuer")
+            for f in ("doc_number", "issuer")
         )
         match.origin = "both" if agree else "conflict"
         for f in ("title", "doc_number", "issuer"):
@@ -91,7 +92,20 @@ def merge_policy_documents(project: Project, llm: list[PolicyDocument] | None) -
 def _same_document(a: PolicyDocument, b: PolicyDocument) -> bool:
     if a.doc_number_normalized and b.doc_number_normalized:
         return a.doc_number_normalized == b.doc_number_normalized
-    return _same(a.title, b.title)
+    return _same(a.title, b.title) or _nested(a.title, b.title)
+
+
+def _same_title(a: str | None, b: str | None) -> bool:
+    """Titles agree when either is missing, they are equal, or one is quoted inside the other."""
+    return a is None or b is None or _same(a, b) or _nested(a, b)
+
+
+def _nested(a: str | None, b: str | None) -> bool:
+    """One title is quoted in 《》 inside the other: "关于同意《X》的批复" and "X" name one citation
+    (the 批复 is the document the text cites; its 文号 is the 批复's), so the pair is one record."""
+    if not a or not b:
+        return False
+    return fold(f"《{b}》").text in fold(a).text or fold(f"《{a}》").text in fold(b).text
 
 
 def _overall(origins: object) -> str:
