@@ -543,3 +543,44 @@ def test_a_failure_while_the_tables_are_made_leaves_no_database(tmp_path, monkey
         outputs.build_outputs(tmp_path, [document_tables(doc)], [])
     assert not (tmp_path / "corpus.duckdb").exists()
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
+
+
+def test_arrow_columns_keep_every_decimal_exactly_or_fall_back_to_text():
+    """Decimal columns are cast by Arrow in one step where that is exact, else by ``Decimal``; a
+    value past DECIMAL(38,6) (which Arrow's cast would wrap into another number) or with more than
+    six decimals is kept as text, with a note."""
+    import pyarrow as pa
+
+    from extractor.corpus import outputs
+
+    def table(values):
+        notes: list[str] = []
+        return outputs._arrow_table({"value": values}, notes, "facts").column("value"), notes
+
+    column, notes = table(["996.43", "", None, "-0.50", "0E-8"])
+    assert column.type == pa.decimal128(38, 6) and not notes
+    assert column.to_pylist() == [Decimal("996.43"), None, None, Decimal("-0.5"), Decimal(0)]
+    assert table([" 1.5"])[0].to_pylist() == [Decimal("1.5")]  # Arrow refuses it; Decimal reads it
+    for unfit in ("12345678901234567890123456789012345.5", "1.1234567", "1,234"):
+        column, notes = table(["1.00", unfit])
+        assert column.type == pa.string() and column.to_pylist() == ["1.00", unfit]
+        assert notes == ["facts.value: a value does not fit DECIMAL(38,6); stored as VARCHAR"]
+
+
+@pytest.mark.parametrize(
+    ("values", "arrow_type", "stored"),
+    [
+        ([True, None, False], "bool", [True, None, False]),
+        ([1, None, 3], "int64", [1, None, 3]),
+        ([1, 2.5, None], "double", [1.0, 2.5, None]),
+        (["a", None], "string", ["a", None]),
+        ([1, "a", None], "string", ["1", "a", None]),
+        ([True, 1], "string", ["True", "1"]),
+        ([None, None], "string", [None, None]),
+    ],
+)
+def test_arrow_columns_take_the_type_all_their_values_share(values, arrow_type, stored):
+    from extractor.corpus import outputs
+
+    column = outputs._typed_array("note", values)
+    assert str(column.type) == arrow_type and column.to_pylist() == stored

@@ -122,3 +122,28 @@ def test_a_run_killed_while_writing_outputs_resumes_to_a_correct_database(tmp_pa
         assert totals == 3
     finally:
         con.close()
+
+
+def _wait_killed(ready) -> None:
+    ready.set()
+    time.sleep(30)
+
+
+def test_a_fork_of_the_run_does_not_hold_its_lock(tmp_path):
+    """Pool workers are forks of the run: one left behind by a killed run must not keep the run
+    directory locked (a fork shares the lock's open file, and the lock holds while it is open)."""
+    import multiprocessing
+
+    out = tmp_path / "run"
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    with run_lock(out):
+        survivor = ctx.Process(target=_wait_killed, args=(ready,), daemon=True)
+        survivor.start()
+        assert ready.wait(30)  # the fork is running: past its at-fork handlers
+    try:
+        with run_lock(out):  # the run is gone, its fork lives on: the directory is free
+            pass
+    finally:
+        survivor.kill()
+        survivor.join()

@@ -1,6 +1,6 @@
 """Executors: run ``worker.run_document`` over tasks and yield outcomes as they finish.
 
-``process`` (default): a ``concurrent.futures.ProcessPoolExecutor``. ``ray``: the same function as
+``process`` (default): a ``concurrent.futures.ProcessPoolExecutor`` (``PoolOutcomes``). ``ray``: the same function as
 Ray tasks (``pip install '.[ray]'``); ``ray.init()`` joins the cluster named by ``RAY_ADDRESS`` or
 starts a local one. Input paths must be readable where the tasks run (a shared file system).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -17,19 +18,36 @@ from extractor.corpus.worker import Outcome, Task, prepare_pool_worker, run_docu
 EXECUTORS = ("process", "ray")
 
 
-def run_process_pool(tasks: list[Task], workers: int) -> Iterator[tuple[Task, Outcome]]:
-    """Pool workers are spawned (the parent has threads: tqdm's monitor), then fork one child per
-    document: they are single-threaded, so the fork is safe and reuses their imported modules."""
-    ctx = multiprocessing.get_context("spawn")
-    tasks = [dataclasses.replace(t, start_method="fork") for t in tasks]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_pool_worker) as pool:
-        futures = {pool.submit(run_document, t): t for t in tasks}
+class PoolOutcomes:
+    """The documents' outcomes from a process pool, in completion order. Made eagerly: the pool's
+    workers are forked and every task submitted when this is built, so the caller can start
+    threads after it. ``close`` cancels what has not started and waits for the workers.
+
+    On Linux the workers are forks of the caller (nothing to import again: ~1 s per worker
+    saved at a run's start). The caller must have no thread then: a fork copies another thread's
+    held locks, never their release. Elsewhere they are spawned. Either way each worker, single-
+    threaded, forks one child per document, which reuses its imported modules."""
+
+    def __init__(self, tasks: list[Task], workers: int) -> None:
+        method = "fork" if sys.platform == "linux" else "spawn"
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(method), initializer=prepare_pool_worker
+        )
         try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        finally:
-            for f in futures:  # on Ctrl-C or an error: don't start what is still queued
-                f.cancel()
+            # The first submit forks every worker, before the pool's own threads start.
+            tasks = [dataclasses.replace(t, start_method="fork") for t in tasks]
+            self._futures = {self._pool.submit(run_document, t): t for t in tasks}
+        except BaseException:
+            self._pool.shutdown(cancel_futures=True)
+            raise
+
+    def __iter__(self) -> Iterator[tuple[Task, Outcome]]:
+        for future in as_completed(self._futures):
+            yield self._futures[future], future.result()
+
+    def close(self) -> None:
+        """On Ctrl-C or an error: don't start what is still queued; then wait for the workers."""
+        self._pool.shutdown(cancel_futures=True)
 
 
 def run_ray(tasks: list[Task], workers: int) -> Iterator[tuple[Task, Outcome]]:
@@ -68,10 +86,10 @@ def run_ray(tasks: list[Task], workers: int) -> Iterator[tuple[Task, Outcome]]:
             ray.shutdown()
 
 
-def execute(executor: str, tasks: list[Task], workers: int) -> Iterator[tuple[Task, Outcome]]:
-    """Outcomes in completion order."""
+def execute(executor: str, tasks: list[Task], workers: int) -> PoolOutcomes | Iterator[tuple[Task, Outcome]]:
+    """Outcomes in completion order; close the result when done (a process pool starts here)."""
     if executor == "process":
-        return run_process_pool(tasks, workers)
+        return PoolOutcomes(tasks, workers)
     if executor == "ray":
         return run_ray(tasks, workers)
     raise ValueError(f"unknown executor {executor!r} (choose from {', '.join(EXECUTORS)})")

@@ -7,8 +7,8 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from extractor.corpus.manifest import (
     write_manifest,
 )
 from extractor.corpus.outputs import build_outputs, import_output_libraries
-from extractor.corpus.worker import Task
+from extractor.corpus.worker import Outcome, Task
 from extractor.export import TIDY_TABLES, DocumentTables, atomic_write_text, tables_of, tidy_rows
 from extractor.limits import MAX_BYTES, MAX_PAGES, TIMEOUT_S
 from extractor.llm.config import LlmSettings
@@ -137,6 +137,7 @@ def run_lock(run_dir: Path) -> Iterator[None]:
 
     run_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    _HELD_LOCKS.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,7 +148,24 @@ def run_lock(run_dir: Path) -> Iterator[None]:
             ) from None
         yield  # the file stays empty and unchanged: a finished run started again changes no file
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)  # releases the lock
+
+
+# The pool workers are forks of this process. A fork shares the lock's open file, and the lock
+# holds while any process keeps it open: a worker orphaned by a killed run would keep the run
+# directory locked. So a fork closes its copies at once.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for fd in _HELD_LOCKS:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks)
 
 
 def run_corpus(s: RunSettings) -> dict[str, Any]:
@@ -212,12 +230,15 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         header = _header(s, input_dir, started_at, [*sessions, session], commit)
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
-        # The outputs' libraries load while the workers extract, not after them. (A thread is safe
-        # here: the executors never fork this process; pool workers are spawned.)
+        tasks = _tasks(s, todo, docs_dir)
+        # The process pool forks its workers here, while this process has no thread; then the
+        # outputs' libraries load on a thread while the workers extract, not after them.
+        outcomes = execute(s.executor, tasks, s.workers)
         preload = threading.Thread(target=import_output_libraries, name="preload outputs")
         preload.start()
         try:
-            new, session_tables = _extract(s, todo, journal, docs_dir)
+            with closing(outcomes):
+                new, session_tables = _extract(s, todo, outcomes, journal, docs_dir)
         finally:
             preload.join()
         done.update(new)
@@ -354,14 +375,9 @@ class _PageProgress:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _extract(
-    s: RunSettings, todo: list[InputFile], journal: Journal, docs_dir: Path
-) -> tuple[dict[str, dict[str, Any]], dict[str, DocumentTables]]:
-    """Extract ``todo`` in parallel; each result is committed (JSON, then journal line) as it lands.
-    Returns the entries by relpath and the extracted documents' tables (columns, CSV lines) by doc_id."""
-    files = {str(f.path): f for f in todo}
+def _tasks(s: RunSettings, todo: list[InputFile], docs_dir: Path) -> list[Task]:
     progress_dir = s.run_dir / PROGRESS_DIR
-    tasks = [
+    return [
         Task(
             path=str(f.path),
             doc_id=f.doc_id,
@@ -376,14 +392,27 @@ def _extract(
         )
         for f in todo
     ]
+
+
+def _extract(
+    s: RunSettings,
+    todo: list[InputFile],
+    outcomes: Iterable[tuple[Task, Outcome]],
+    journal: Journal,
+    docs_dir: Path,
+) -> tuple[dict[str, dict[str, Any]], dict[str, DocumentTables]]:
+    """Commit each of ``todo``'s outcomes (JSON, then journal line) as it lands. Returns the entries
+    by relpath and the extracted documents' tables (columns, CSV lines) by doc_id."""
+    files = {str(f.path): f for f in todo}
+    progress_dir = s.run_dir / PROGRESS_DIR
     new: dict[str, dict[str, Any]] = {}
     tables: dict[str, DocumentTables] = {}
     stats = {"pages": 0, "llm_calls": 0, "tokens": 0, "failed": 0, "skipped": 0}
-    bar = tqdm(total=len(tasks), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
+    bar = tqdm(total=len(todo), unit="doc", desc="extract", disable=not s.progress, dynamic_ncols=True)
     lock = threading.Lock()
     pages = _PageProgress(progress_dir, bar, stats, lock) if s.progress else nullcontext()
     with bar, pages:
-        for task, outcome in execute(s.executor, tasks, s.workers):
+        for task, outcome in outcomes:
             f = files[task.path]
             entry = {**_base_entry(f), **outcome.entry, "finished_at": now()}
             if outcome.document_json is not None:

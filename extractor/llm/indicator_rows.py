@@ -137,11 +137,6 @@ def _shown(targets: list[int], lines: list[str]) -> list[int]:
     return sorted(targets, key=lambda i: not _TARGET.search(lines[i]))
 
 
-def _shown(targets: list[int], lines: list[str]) -> list[int]:
-    """The target lines shown to the model: the one printing the value first."""
-    return sorted(targets, key=lambda i: not _TARGET.search(lines[i]))
-
-
 _LABELS = LEVEL1_LABELS | LEVEL2_LABELS
 
 
