@@ -43,7 +43,9 @@ class PoolOutcomes:
 
     def __iter__(self) -> Iterator[tuple[Task, Outcome]]:
         for future in as_completed(self._futures):
-            yield self._futures[future], future.result()
+            # Let go of each future as it is handed on: it holds its outcome (a document's
+            # tables), which the run frees table by table once written.
+            yield self._futures.pop(future), future.result()
 
     def close(self) -> None:
         """On Ctrl-C or an error: don't start what is still queued; then wait for the workers."""
