@@ -603,3 +603,26 @@ def test_the_pool_lets_go_of_each_outcome_it_hands_on(tmp_path):
         assert len(handed) == 2 and all(ref() is None for ref in handed)
     finally:
         pool.close()
+
+
+def test_the_pool_forks_its_workers_only_from_a_caller_without_threads(tmp_path):
+    """A fork copies another thread's held locks: a caller with a thread gets spawned workers."""
+    import sys
+    import threading
+
+    from extractor.corpus.executors import PoolOutcomes
+
+    threads = threading.active_count()
+    alone = PoolOutcomes([], 1)
+    alone.close()
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)
+    busy.start()
+    try:
+        with_thread = PoolOutcomes([], 1)
+        with_thread.close()
+    finally:
+        stop.set()
+        busy.join()
+    assert with_thread.start_method == "spawn"
+    assert alone.start_method == ("fork" if sys.platform == "linux" and threads == 1 else "spawn")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -23,13 +24,15 @@ class PoolOutcomes:
     workers are forked and every task submitted when this is built, so the caller can start
     threads after it. ``close`` cancels what has not started and waits for the workers.
 
-    On Linux the workers are forks of the caller (nothing to import again: ~1 s per worker
-    saved at a run's start). The caller must have no thread then: a fork copies another thread's
-    held locks, never their release. Elsewhere they are spawned. Either way each worker, single-
-    threaded, forks one child per document, which reuses its imported modules."""
+    On Linux, from a caller with no other thread (the command line), the workers are forks of
+    the caller: nothing to import again, ~1 s per worker saved at a run's start. A caller with
+    threads (a notebook kernel, a server) gets spawned workers, as does every other platform:
+    a fork copies another thread's held locks, never their release. Either way each worker,
+    single-threaded, forks one child per document, which reuses its imported modules."""
 
     def __init__(self, tasks: list[Task], workers: int) -> None:
-        method = "fork" if sys.platform == "linux" else "spawn"
+        method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+        self.start_method = method
         self._pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context(method), initializer=prepare_pool_worker
         )

@@ -231,8 +231,8 @@ def _run_locked(s: RunSettings, input_dir: Path, retry: frozenset[str]) -> dict[
         write_manifest(run_dir, {**header, "status": "running"})
         start = time.perf_counter()
         tasks = _tasks(s, todo, docs_dir)
-        # The process pool forks its workers here, while this process has no thread; then the
-        # outputs' libraries load on a thread while the workers extract, not after them.
+        # The process pool starts its workers here, before this run starts a thread (so they can
+        # be forks of it); then the outputs' libraries load on a thread while the workers extract.
         outcomes = execute(s.executor, tasks, s.workers)
         preload = threading.Thread(target=import_output_libraries, name="preload outputs")
         preload.start()
