@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
+DATA = ROOT / "tests" / "data"
 # Corpus PDFs whose flattened rendering is recorded with the LLM layer (two per family).
 FLAT_CORPUS = {
     name: CORPUS / family / f"{name}.pdf"
@@ -31,3 +32,12 @@ def flat_text(pdf: Path, out_dir: Path, name: str | None = None) -> Path:
     out = out_dir / (name or f"{pdf.stem}.flat.txt")
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def flat_source(gold_id: str, out_dir: Path) -> Path:
+    """The flattened-text rendering of a gold document: ``tests/data``'s, or its corpus PDF's
+    rendered into ``out_dir``; the PDF's path (which does not exist) where ../shared is absent."""
+    pdf = FLAT_CORPUS.get(gold_id)
+    if pdf is None:
+        return DATA / f"{gold_id}.flat.txt"
+    return flat_text(pdf, out_dir) if pdf.exists() else pdf

@@ -14,11 +14,13 @@ import os
 from pathlib import Path
 
 import vcr
+from flat_text import CORPUS
 
 from extractor.llm.client import LlmClient
 from extractor.llm.config import LlmSettings
 
 CASSETTES = Path(__file__).parent / "cassettes"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 RECORD_BASE_URL = "http://127.0.0.1:8765/v1"
 RECORD_MODEL = "qwen2.5-coder-1.5b"
 RECORDING = os.environ.get("BUDGET_EXTRACT_RECORD") == "1"
@@ -57,3 +59,34 @@ def recorded_client(cache_dir: Path) -> LlmClient:
         cache_dir=cache_dir,
     )
     return LlmClient(settings)
+
+
+# Whole documents recorded with the LLM layer (scripts/llm_replay_run.py): every document of the
+# seeds, Putuo and Jiangsu families as published, gold id → (source, cassette). Putuo 万里 and
+# Jiangsu 2017 full give change_reasons' few-shot texts, so their reason scores do not measure
+# the model (their changes, projects and policy documents do).
+DOCUMENT_RUNS: dict[str, tuple[Path, str]] = {
+    "002_e70514054a2d30bc": (EXAMPLES / "002_e70514054a2d30bc.txt", "extract_002_txt.yaml"),
+    "001_6d2149f5b3f07333": (EXAMPLES / "001_6d2149f5b3f07333.txt", "extract_001_txt.yaml"),
+    **{
+        name: (CORPUS / family / f"{name}.pdf", cassette)
+        for family, name, cassette in (
+            ("putuo", "putuo_justice_bureau_2026_department_budget", "extract_putuo_justice.yaml"),
+            ("putuo", "putuo_finance_bureau_2024_department_final_accounts", "extract_putuo_finance.yaml"),
+            ("putuo", "putuo_wanli_subdistrict_2024_department_budget", "extract_putuo_wanli.yaml"),
+            ("jiangsu", "js_swbgt_2017_budget_full", "extract_js_2017_full.yaml"),
+            ("jiangsu", "js_swbgt_2018_budget_full", "extract_js_2018_full.yaml"),
+            ("jiangsu", "js_swbgt_2019_budget_full", "extract_js_2019_full.yaml"),
+        )
+    },
+}
+# Flattened-text renderings recorded with the LLM layer (``flat_text.flat_source``), gold id →
+# cassette; each is scored against its document's gold as ``<gold id>-text``.
+FLAT_RUNS: dict[str, str] = {
+    "002_e70514054a2d30bc": "extract_002_flat.yaml",
+    "001_6d2149f5b3f07333": "extract_001_flat.yaml",
+    "putuo_justice_bureau_2026_department_budget": "extract_putuo_justice_flat.yaml",
+    "putuo_finance_bureau_2024_department_final_accounts": "extract_putuo_finance_flat.yaml",
+    "js_swbgt_2018_budget_full": "extract_js_2018_full_flat.yaml",
+    "js_swbgt_2019_budget_full": "extract_js_2019_full_flat.yaml",
+}

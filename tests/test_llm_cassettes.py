@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from llm_replay import recorded_client, replay
+from llm_replay import DOCUMENT_RUNS, FLAT_RUNS, recorded_client, replay
 
 from extractor.llm.grounding import fold
 from extractor.llm.tasks import LlmContext, locate_in_order, policy_documents, split_reasons
@@ -252,42 +252,9 @@ def test_a_changed_request_is_not_answered_from_a_stale_cassette(tmp_path: Path)
     assert sum(ctx.usage.failures.values()) == 2  # each refused by the cassette: a flagged failure
 
 
-# Whole documents with the LLM layer, replayed from the cassettes scripts/llm_replay_run.py
-# recorded: every document of the seeds, Putuo and Jiangsu families as published, and a
-# flattened-text rendering of one or two of each (tests/flat_text.py; the corpus PDFs are rendered
-# from ../shared at run time; seed 001's flattened text is tests/data's). Putuo 万里 and Jiangsu
-# 2017 full give change_reasons' few-shot texts: their runs gate the merge, and their floors
-# leave reasons out.
-CORPUS = ROOT.parent / "shared" / "corpus"
-DOCUMENT_RUNS = {
-    "002_e70514054a2d30bc": (ROOT / "examples" / "002_e70514054a2d30bc.txt", "extract_002_txt.yaml"),
-    "001_6d2149f5b3f07333": (ROOT / "examples" / "001_6d2149f5b3f07333.txt", "extract_001_txt.yaml"),
-    "putuo_justice_bureau_2026_department_budget": (
-        CORPUS / "putuo" / "putuo_justice_bureau_2026_department_budget.pdf",
-        "extract_putuo_justice.yaml",
-    ),
-    "putuo_finance_bureau_2024_department_final_accounts": (
-        CORPUS / "putuo" / "putuo_finance_bureau_2024_department_final_accounts.pdf",
-        "extract_putuo_finance.yaml",
-    ),
-    "putuo_wanli_subdistrict_2024_department_budget": (
-        CORPUS / "putuo" / "putuo_wanli_subdistrict_2024_department_budget.pdf",
-        "extract_putuo_wanli.yaml",
-    ),
-    "js_swbgt_2017_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2017_budget_full.pdf", "extract_js_2017_full.yaml"),
-    "js_swbgt_2018_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2018_budget_full.pdf", "extract_js_2018_full.yaml"),
-    "js_swbgt_2019_budget_full": (CORPUS / "jiangsu" / "js_swbgt_2019_budget_full.pdf", "extract_js_2019_full.yaml"),
-}
-FLAT_RUNS = {
-    "002_e70514054a2d30bc": "extract_002_flat.yaml",
-    "001_6d2149f5b3f07333": "extract_001_flat.yaml",
-    "putuo_justice_bureau_2026_department_budget": "extract_putuo_justice_flat.yaml",
-    "putuo_finance_bureau_2024_department_final_accounts": "extract_putuo_finance_flat.yaml",
-    "js_swbgt_2018_budget_full": "extract_js_2018_full_flat.yaml",
-    "js_swbgt_2019_budget_full": "extract_js_2019_full_flat.yaml",
-}
-
-
+# Whole documents and flattened renderings with the LLM layer, replayed from the cassettes
+# scripts/llm_replay_run.py recorded (the run table is llm_replay's). The few-shot sources'
+# floors leave reasons out.
 @pytest.mark.parametrize("gold_id", list(DOCUMENT_RUNS))
 def test_a_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, tmp_path: Path) -> None:
     """The published document, rules alone and rules + LLM (see ``_merged_at_least_rules``)."""
@@ -300,14 +267,11 @@ def test_a_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, t
 @pytest.mark.parametrize("gold_id", list(FLAT_RUNS))
 def test_a_flattened_document_with_the_llm_layer_scores_at_least_the_rules(gold_id: str, tmp_path: Path) -> None:
     """A flattened-text rendering, rules alone and rules + LLM (see ``_merged_at_least_rules``)."""
-    from flat_text import FLAT_CORPUS, flat_text
+    from flat_text import flat_source
 
-    if gold_id in FLAT_CORPUS:
-        if not FLAT_CORPUS[gold_id].exists():
-            pytest.skip("../shared/corpus is absent")
-        source = flat_text(FLAT_CORPUS[gold_id], tmp_path)
-    else:
-        source = ROOT / "tests" / "data" / f"{gold_id}.flat.txt"
+    source = flat_source(gold_id, tmp_path)
+    if not source.exists():
+        pytest.skip("../shared/corpus is absent")
     _merged_at_least_rules(gold_id, source, FLAT_RUNS[gold_id], THRESHOLDS["documents_flat"][gold_id], tmp_path)
 
 
