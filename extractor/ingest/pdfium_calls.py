@@ -15,6 +15,11 @@ from functools import cache
 
 import pypdfium2.raw as raw
 
+try:  # the C loop making the per-character and per-segment calls of a page (_pdfium_loops.c)
+    from extractor.ingest import _pdfium_loops as loops
+except ImportError:  # built at install where a C compiler is found; ctypes does without it
+    loops = None
+
 _ADDRESS = ctypes.c_void_p
 
 
@@ -36,3 +41,8 @@ def plain(name: str):
 def address(handle) -> int:
     """The address of a handle pypdfium2 gives as a typed pointer (0 for NULL)."""
     return ctypes.cast(handle, _ADDRESS).value or 0
+
+
+def function_address(name: str) -> int:
+    """The address of pdfium's function ``name`` (for the C loop, which calls it directly)."""
+    return ctypes.cast(getattr(raw, name), _ADDRESS).value
