@@ -12,14 +12,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 from pdfplumber.utils import dedupe_chars as plumber_dedupe
 from pdfplumber.utils import extract_text
 
-from extractor.ingest.char_boxes import round3, round3_array
+from extractor.ingest.char_boxes import round3
 from extractor.ingest.page_objects import PageObjects, cell_text, dedupe_chars
 from extractor.ingest.pdf import read_pdf
 from extractor.ingest.pdfium_page import read_page
@@ -240,9 +239,6 @@ def test_round3_is_round():
         expected, got = round(v, 3), round3(v)
         assert got == expected and str(got) == str(expected), v
     assert str(round3(float("nan"))) == "nan"
-    # the page-at-once rounding of the batched reader: the same values, sign of zero included
-    got = round3_array(np.array(values + [float("nan")], dtype=np.float64)).tolist()
-    assert [str(g) for g in got] == [str(round(v, 3)) for v in values] + ["nan"]
 
 
 def test_cell_text_is_pdfplumbers():

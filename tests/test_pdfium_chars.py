@@ -1,10 +1,10 @@
 """The two ways the pdfium reader asks for a page's characters and paths give the same, value for value.
 
 The C loop (``extractor/ingest/_pdfium_loops.c``, built at install where a compiler is found)
-makes pdfium's per-character calls for a whole page and numpy works through the arrays; without
-it, ctypes makes the calls one at a time. Every record (text, origin, advance, text object
-style, skewed boxes) and every path read (draw mode, segments) must be equal, floats bit for
-bit, on text drawn every way a page draws it (rotated pages and rotated, skewed, mirrored,
+makes pdfium's calls for a whole page and works the character boxes out in C; without it, ctypes
+makes the calls one at a time and Python does the arithmetic. Every character (box, size, font,
+direction), every object of the walk and every path read (draw mode, segments) must be equal,
+floats bit for bit, on text drawn every way a page draws it (rotated pages and rotated, skewed, mirrored,
 scaled, spaced and risen text, fake bold), on rules of every shape (a form's among them) and on
 real documents of both families.
 """
@@ -16,8 +16,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from extractor.ingest import pdfium_calls, pdfium_chars
+from extractor.ingest import pdfium_calls
 from extractor.ingest.pdfium_calls import address, plain
+from extractor.ingest.pdfium_chars import read_chars
 from extractor.ingest.pdfium_page import (
     _path_reads_batched,
     _path_reads_one_by_one,
@@ -49,6 +50,7 @@ def _features_pdf(path: Path, rotate: int) -> Path:
     fonts = Path(reportlab.__file__).parent / "fonts"
     pdfmetrics.registerFont(TTFont("Vera", str(fonts / "Vera.ttf")))
     pdfmetrics.registerFont(TTFont("VeraBd", str(fonts / "VeraBd.ttf")))
+    pdfmetrics.registerFont(TTFont("VeraIt", str(fonts / "VeraIt.ttf")))
     c = canvas.Canvas(str(path), pagesize=(595, 842))
     if rotate:
         c.setPageRotation(rotate)
@@ -80,6 +82,8 @@ def _features_pdf(path: Path, rotate: int) -> Path:
         c.rotate(angle)
         c.setFont("Vera", 8)
         c.drawString(10, 0, f"angle {angle} 45.60")
+        c.setFont("VeraIt", 9)  # italic glyphs whose ink reaches past their advance
+        c.drawString(10, -12, "fff jjj /// 7.77")
         c.restoreState()
     for matrix, text in (((1, 0, 0.3, 1, 50, 150), "skewed 11.11"), ((1, 0, 0, -1, 50, 120), "mirrored 22.22"),
                          ((-1, 0, 0, 1, 300, 100), "flipped 33.33")):
@@ -87,6 +91,8 @@ def _features_pdf(path: Path, rotate: int) -> Path:
         c.transform(*matrix)
         c.setFont("Vera", 9)
         c.drawString(0, 0, text)
+        c.setFont("VeraIt", 9)
+        c.drawString(0, -12, "fff jjj /// 7.77")
         c.restoreState()
     for dx in (0, 0.25, 0.5):
         c.setFont("Vera", 10)
@@ -140,22 +146,21 @@ def _pages_path_reads(path: Path) -> list[tuple]:
     return out
 
 
-def _pages_records(path: Path) -> list[tuple]:
-    """Each page's records by both paths."""
+def _pages_chars(path: Path) -> list[tuple]:
+    """Each page's characters by both paths."""
     out = []
     doc = pdfium.PdfDocument(path)
     try:
         for i in range(len(doc)):
             page = doc[i]
             handle = address(page.raw)
-            rot = _rotation(plain("FPDFPage_GetRotation")(handle), page.get_mediabox())
+            media = page.get_mediabox()
+            rotate = plain("FPDFPage_GetRotation")(handle)
+            rot, height = _rotation(rotate, media), media[2] if rotate in (1, 3) else media[3]
             objects = _walk(handle)
             textpage = page.get_textpage()
-            tp = address(textpage.raw)
-            n = plain("FPDFText_CountChars")(tp)
-            if n > 0:
-                args = (tp, n, rot, objects.fonts, objects.text_fonts)
-                out.append((pdfium_chars.records(*args, batched=True), pdfium_chars.records(*args, batched=False)))
+            args = (address(textpage.raw), rot, height, 100.0 * i, objects.fonts, objects.text_fonts)
+            out.append((read_chars(*args, batched=True), read_chars(*args, batched=False)))
             textpage.close()
             page.close()
     finally:
@@ -164,27 +169,24 @@ def _pages_records(path: Path) -> list[tuple]:
 
 
 def _assert_same(path: Path) -> int:
+    """The same characters, every value bit for bit (repr tells -0.0 and NaN apart)."""
     chars = 0
-    for batched, one_by_one in _pages_records(path):
-        assert batched.texts == one_by_one.texts
-        for name in ("xs", "ys", "advs"):  # floats, bit for bit (repr tells -0.0 and NaN apart)
-            assert list(map(repr, getattr(batched, name))) == list(map(repr, getattr(one_by_one, name))), name
-        assert batched.style_of == one_by_one.style_of
-        assert batched.styles == one_by_one.styles
-        assert batched.boxes == one_by_one.boxes
-        chars += len(batched.texts)
+    for batched, one_by_one in _pages_chars(path):
+        assert len(batched) == len(one_by_one)
+        for b, o in zip(batched, one_by_one, strict=True):
+            assert list(b) == list(o) and [repr(v) for v in b.values()] == [repr(v) for v in o.values()], (b, o)
+        chars += len(batched)
     return chars
 
 
 @needs_loop
 @pytest.mark.parametrize("rotate", [0, 90, 180, 270])
-def test_batched_records_are_the_one_by_one_records(tmp_path, rotate):
+def test_batched_reading_is_the_one_by_one_reading(tmp_path, rotate):
     pdf = _features_pdf(tmp_path / f"features{rotate}.pdf", rotate)
     assert _assert_same(pdf) > 400
-    # the page draws skewed text (pdfium's box) and text along each axis
-    (batched, _), = _pages_records(pdf)
-    assert batched.boxes
-    assert {round(s[0]) for s in batched.styles} >= {-1, 0, 1}
+    # the page draws text along each axis and skewed (pdfium's box), right way up and not
+    (batched, _), = _pages_chars(pdf)
+    assert {c["upright"] for c in batched} == {True, False}
     (batched_paths, one_by_one_paths), = _pages_path_reads(pdf)
     assert batched_paths == one_by_one_paths
     assert len(batched_paths) >= 11  # six lines, two rectangles and the closed curve, then the form's
@@ -199,7 +201,7 @@ def test_batched_records_are_the_one_by_one_records(tmp_path, rotate):
         ("corpus/jiangsu/js_swbgt_2017_budget_full.pdf", 0),
     ],
 )
-def test_batched_records_on_real_documents(name, segments):
+def test_batched_reading_on_real_documents(name, segments):
     path = SHARED / name
     if not path.exists():
         pytest.skip(f"{path} not present")
@@ -210,7 +212,7 @@ def test_batched_records_on_real_documents(name, segments):
 
 
 @needs_loop
-def test_batched_records_on_the_bundled_example():
+def test_batched_reading_on_the_bundled_example():
     path = ROOT / "examples" / "002_e70514054a2d30bc.pdf"
     assert _assert_same(path) > 10_000
     reads = _pages_path_reads(path)

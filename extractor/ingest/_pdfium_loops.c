@@ -10,6 +10,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 typedef void *(*text_object_fn)(void *, int);
@@ -19,7 +20,7 @@ typedef int (*char_box_fn)(void *, int, double *, double *, double *, double *);
 typedef int (*matrix_fn)(void *, int, float *);
 typedef double (*font_size_fn)(void *, int);
 
-static int writable(Py_buffer *view, Py_ssize_t bytes, const char *what) {
+static int holds(Py_buffer *view, Py_ssize_t bytes, const char *what) {
     if (view->len < bytes) {
         PyErr_Format(PyExc_ValueError, "%s buffer holds %zd bytes, %zd needed", what, view->len, bytes);
         return 0;
@@ -45,9 +46,9 @@ static PyObject *char_calls(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative character count");
         goto done;
     }
-    if (!writable(&objects, (Py_ssize_t)n * 8, "objects") || !writable(&loose, (Py_ssize_t)n * 16, "loose") ||
-        !writable(&origins, (Py_ssize_t)n * 16, "origins") || !writable(&ink, (Py_ssize_t)n * 32, "ink") ||
-        !writable(&matrices, (Py_ssize_t)n * 24, "matrices") || !writable(&sizes, (Py_ssize_t)n * 8, "sizes"))
+    if (!holds(&objects, (Py_ssize_t)n * 8, "objects") || !holds(&loose, (Py_ssize_t)n * 16, "loose") ||
+        !holds(&origins, (Py_ssize_t)n * 16, "origins") || !holds(&ink, (Py_ssize_t)n * 32, "ink") ||
+        !holds(&matrices, (Py_ssize_t)n * 24, "matrices") || !holds(&sizes, (Py_ssize_t)n * 8, "sizes"))
         goto done;
     {
         text_object_fn text_object = (text_object_fn)(uintptr_t)f[0];
@@ -102,8 +103,8 @@ static PyObject *path_calls(PyObject *self, PyObject *args) {
     Py_buffer paths, counts, modes;
     if (!PyArg_ParseTuple(args, "(KK)iw*w*w*", &f[0], &f[1], &n, &paths, &counts, &modes)) return NULL;
     PyObject *result = NULL;
-    if (n < 0 || !writable(&paths, (Py_ssize_t)n * 8, "paths") || !writable(&counts, (Py_ssize_t)n * 4, "counts") ||
-        !writable(&modes, (Py_ssize_t)n * 8, "modes")) {
+    if (n < 0 || !holds(&paths, (Py_ssize_t)n * 8, "paths") || !holds(&counts, (Py_ssize_t)n * 4, "counts") ||
+        !holds(&modes, (Py_ssize_t)n * 8, "modes")) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "negative path count");
         goto done;
     }
@@ -139,7 +140,7 @@ static PyObject *path_segments(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t total = 0;
-    if (n < 0 || !writable(&paths, (Py_ssize_t)n * 8, "paths") || !writable(&counts, (Py_ssize_t)n * 4, "counts")) {
+    if (n < 0 || !holds(&paths, (Py_ssize_t)n * 8, "paths") || !holds(&counts, (Py_ssize_t)n * 4, "counts")) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "negative path count");
         goto done;
     }
@@ -147,8 +148,8 @@ static PyObject *path_segments(PyObject *self, PyObject *args) {
         int32_t c = ((int32_t *)counts.buf)[i];
         total += c > 0 ? c : 0;
     }
-    if (!writable(&kinds, total * 4, "kinds") || !writable(&points, total * 8, "points") ||
-        !writable(&closes, total * 4, "closes"))
+    if (!holds(&kinds, total * 4, "kinds") || !holds(&points, total * 8, "points") ||
+        !holds(&closes, total * 4, "closes"))
         goto done;
     {
         segment_fn segment = (segment_fn)(uintptr_t)f[0];
@@ -209,9 +210,9 @@ static PyObject *object_calls(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative object count");
         goto done;
     }
-    if (!writable(&objects, (Py_ssize_t)n * 8, "objects") || !writable(&kinds, (Py_ssize_t)n * 4, "kinds") ||
-        !writable(&fonts, (Py_ssize_t)n * 8, "fonts") || !writable(&bounds, (Py_ssize_t)n * 16, "bounds") ||
-        !writable(&matrices, (Py_ssize_t)n * 24, "matrices"))
+    if (!holds(&objects, (Py_ssize_t)n * 8, "objects") || !holds(&kinds, (Py_ssize_t)n * 4, "kinds") ||
+        !holds(&fonts, (Py_ssize_t)n * 8, "fonts") || !holds(&bounds, (Py_ssize_t)n * 16, "bounds") ||
+        !holds(&matrices, (Py_ssize_t)n * 24, "matrices"))
         goto done;
     {
         object_fn get = (object_fn)(uintptr_t)f[0];
@@ -251,10 +252,139 @@ done:
     return result;
 }
 
+
+typedef int (*glyph_width_fn)(void *, uint32_t, float, float *);
+
+/* pdfium_page.round3: the integer nearest to v * 1000, over 1000, where that is round(v, 3);
+ * 0 where Python must round (next to a tie, zero, not finite), as round3 hands those over. */
+static int round3(double v, double *out) {
+    double t = v * 1000.0;
+    if (t > -1e12 && t < 1e12) {
+        double n = floor(t + 0.5);
+        double frac = t - n;
+        if (n != 0 && frac > -0.4999 && frac < 0.4999) {
+            *out = n / 1000.0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* char_boxes(glyph_width, kept, style_of, codes, styles, axes, fonts, loose, origins, ink,
+ *            rotation, height, out, exact)
+ * The boxes of the kept characters, as char_boxes.char_dicts works them out one by one (the
+ * same double operations in the same order; built with -ffp-contract=off, so no multiply-add
+ * is fused). kept: int32 indexes into the page's characters; style_of: int32 index into the
+ * text-object styles; codes: uint32 code points of the page's characters; styles: 8 doubles a
+ * style (a, b, c, d, low, high, scale, font size); axes: int32 (0 skewed, 1 +x, 2 -x, 3 +y,
+ * 4 -y); fonts: uint64 font handles; loose, origins, ink: char_calls' buffers; rotation: the
+ * page's 6 numbers. out: 5 doubles a kept character (x0, x1, top, bottom, size), rounded where
+ * exact (int32, 5 a character) is 1 and unrounded where it is 0 (Python rounds those). */
+static PyObject *char_boxes(PyObject *self, PyObject *args) {
+    unsigned long long f_glyph_width;
+    int m;
+    Py_buffer kept, style_of, codes, styles, axes, fonts, loose, origins, ink, out, exact;
+    double ra, rb, rc, rd, rx, ry, height;
+    if (!PyArg_ParseTuple(args, "Kiy*y*y*y*y*y*y*y*y*(dddddd)dw*w*", &f_glyph_width, &m, &kept, &style_of, &codes, &styles,
+                          &axes, &fonts, &loose, &origins, &ink, &ra, &rb, &rc, &rd, &rx, &ry, &height, &out, &exact))
+        return NULL;
+    PyObject *result = NULL;
+    if (m < 0 || !holds(&kept, (Py_ssize_t)m * 4, "kept") || !holds(&style_of, (Py_ssize_t)m * 4, "style_of") ||
+        !holds(&out, (Py_ssize_t)m * 40, "out") || !holds(&exact, (Py_ssize_t)m * 20, "exact")) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "negative character count");
+        goto done;
+    }
+    {
+        glyph_width_fn glyph_width = (glyph_width_fn)(uintptr_t)f_glyph_width;
+        const int32_t *at = (const int32_t *)kept.buf, *style = (const int32_t *)style_of.buf;
+        const int32_t *axis_of = (const int32_t *)axes.buf;
+        const uint32_t *code = (const uint32_t *)codes.buf;
+        const uint64_t *font = (const uint64_t *)fonts.buf;
+        const double *st = (const double *)styles.buf, *org = (const double *)origins.buf, *inks = (const double *)ink.buf;
+        const float *lb = (const float *)loose.buf;
+        double *o = (double *)out.buf;
+        int32_t *ex = (int32_t *)exact.buf;
+        Py_ssize_t n_chars = codes.len / 4, n_styles = axes.len / 4;
+        for (int j = 0; j < m; j++) {
+            Py_ssize_t i = at[j], k = style[j];
+            if (i < 0 || i >= n_chars || k < 0 || k >= n_styles || styles.len < (k + 1) * 64 || fonts.len < (k + 1) * 8 ||
+                loose.len < (i + 1) * 16 || origins.len < (i + 1) * 16 || ink.len < (i + 1) * 32) {
+                PyErr_SetString(PyExc_IndexError, "character or style out of range");
+                goto done;
+            }
+            const double *s = st + 8 * k;
+            double a = s[0], b = s[1], c = s[2], d = s[3], low = s[4], high = s[5], scale = s[6];
+            double x = org[2 * i], y = org[2 * i + 1];
+            double left = lb[4 * i], top = lb[4 * i + 1], right = lb[4 * i + 2], bottom = lb[4 * i + 3];
+            const double *g = inks + 4 * i; /* left, right, bottom, top */
+            double ux, uy, vx, vy;
+            int axis = axis_of[k];
+            if (axis) {
+                double reach, ink_reach, adv;
+                if (axis == 1) {
+                    reach = right - x;
+                    ink_reach = g[1] - x;
+                } else if (axis == 2) {
+                    reach = x - left;
+                    ink_reach = x - g[0];
+                } else if (axis == 3) {
+                    reach = top - y;
+                    ink_reach = g[3] - y;
+                } else {
+                    reach = y - bottom;
+                    ink_reach = y - g[2];
+                }
+                float advance = 0;
+                if (fabs(reach - ink_reach) < 0.01 &&
+                    glyph_width((void *)(uintptr_t)font[k], code[i], (float)s[7], &advance))
+                    adv = advance;
+                else
+                    adv = reach / scale;
+                ux = x + c * low;
+                uy = y + d * low;
+                vx = x + a * adv + c * high;
+                vy = y + b * adv + d * high;
+            } else { /* skewed: pdfium's box */
+                ux = left;
+                uy = bottom;
+                vx = right;
+                vy = top;
+            }
+            double px = ra * ux + rc * uy + rx, py = rb * ux + rd * uy + ry;
+            double qx = ra * vx + rc * vy + rx, qy = rb * vx + rd * vy + ry;
+            double x0, x1, y0, y1;
+            if (px <= qx) { x0 = px; x1 = qx; } else { x0 = qx; x1 = px; }
+            if (py <= qy) { y0 = py; y1 = qy; } else { y0 = qy; y1 = py; }
+            double v[5] = {x0, x1, height - y1, height - y0, y1 - y0};
+            for (int q = 0; q < 5; q++) {
+                double r;
+                ex[5 * j + q] = round3(v[q], &r);
+                o[5 * j + q] = ex[5 * j + q] ? r : v[q];
+            }
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&kept);
+    PyBuffer_Release(&style_of);
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&styles);
+    PyBuffer_Release(&axes);
+    PyBuffer_Release(&fonts);
+    PyBuffer_Release(&loose);
+    PyBuffer_Release(&origins);
+    PyBuffer_Release(&ink);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&exact);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_calls", char_calls, METH_VARARGS, "pdfium's per-character calls of a text page, into buffers."},
     {"path_calls", path_calls, METH_VARARGS, "Each path's segment count and draw mode, into buffers."},
     {"path_segments", path_segments, METH_VARARGS, "Each path's segments (type, point, close), into buffers."},
+    {"char_boxes", char_boxes, METH_VARARGS, "The kept characters' rounded boxes, as char_boxes.char_dicts gives them."},
     {"object_calls", object_calls, METH_VARARGS, "A page's or form's objects: type, font, bounds, matrix, into buffers."},
     {NULL, NULL, 0, NULL},
 };

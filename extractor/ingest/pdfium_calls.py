@@ -11,6 +11,7 @@ Only pypdfium2's public ``raw`` module is used; the functions and their signatur
 from __future__ import annotations
 
 import ctypes
+from array import array
 from functools import cache
 
 import pypdfium2.raw as raw
@@ -46,3 +47,8 @@ def address(handle) -> int:
 def function_address(name: str) -> int:
     """The address of pdfium's function ``name`` (for the C loop, which calls it directly)."""
     return ctypes.cast(getattr(raw, name), _ADDRESS).value
+
+
+def zeros(typecode: str, n: int) -> array:
+    """A buffer of ``n`` zeros of ``array`` type ``typecode``, for the C loop to fill."""
+    return array(typecode, [0]) * n

@@ -6,50 +6,62 @@ pdfium's loose box ends, or the font's width for the character where the glyph's
 past the advance (pdfium's loose box then ends at the ink).
 
 pdfium is asked six things a character. Where the package's C loop is built
-(``pdfium_calls.loops``), it makes those calls for the whole page into arrays and numpy works
-through them (``_records_batched``); otherwise ctypes makes them one at a time
-(``_records_one_by_one``). Both give the same records, value for value (tested).
+(``pdfium_calls.loops``), it makes those calls for the whole page into arrays and works the
+boxes out from them (``_chars_batched``); otherwise ctypes makes the calls one at a time and
+Python does the arithmetic (``_records_one_by_one``, ``char_boxes.char_dicts``). Both give
+the same characters, bit for bit (tested).
 """
 
 from __future__ import annotations
 
 import ctypes
+from array import array
 
-import numpy as np
 import pypdfium2.raw as raw
 
 from extractor.ingest import pdfium_calls
-from extractor.ingest.char_boxes import CharRecords, char_dicts
-from extractor.ingest.pdfium_calls import function_address, plain
-from extractor.ingest.pdfium_fonts import NO_FONT, Font, font_of
+from extractor.ingest.char_boxes import CharRecords, char_dicts, made_dict, round3
+from extractor.ingest.pdfium_calls import function_address, plain, zeros
+from extractor.ingest.pdfium_fonts import NO_FONT, font_of
 from extractor.ingest.text_runs import Obj
 
 # pdfium's guessed line breaks and its hyphen marks: no glyph of the page (its guessed spaces,
 # 0x20 marked generated, are tested one by one).
 _NOT_GLYPHS = (0x0D, 0x0A, 0xFFFE, 0x02)
 _AXES = ("", "+x", "-x", "+y", "-y")
+# The functions the C loop calls, in its order.
+_CHAR_CALLS = tuple(
+    map(
+        function_address,
+        (
+            "FPDFText_GetTextObject",
+            "FPDFText_GetLooseCharBox",
+            "FPDFText_GetCharOrigin",
+            "FPDFText_GetCharBox",
+            "FPDFText_GetMatrix",
+            "FPDFText_GetFontSize",
+        ),
+    )
+)
+_GLYPH_WIDTH = function_address("FPDFFont_GetGlyphWidth")
 
 
-def read_chars(tp: int, rot: tuple, height: float, doctop: float, fonts: dict, text_fonts: dict) -> list[Obj]:
+def read_chars(
+    tp: int, rot: tuple, height: float, doctop: float, fonts: dict, text_fonts: dict, batched: bool | None = None
+) -> list[Obj]:
     """The characters of text page ``tp`` as pdfplumber's dicts, through the page's rotation
     ``rot`` into top-left coordinates of a page ``height`` high, ``doctop`` down the document.
-    ``text_fonts``: each text object's font, from the page's walk (``fonts``: by handle)."""
+    ``text_fonts``: each text object's font, from the page's walk (``fonts``: by handle).
+    ``batched``: through the C loop (None: where it is built)."""
     n = plain("FPDFText_CountChars")(tp)
     if n <= 0:
         return []
-    rec = records(tp, n, rot, fonts, text_fonts)
-    return char_dicts(rec, rot, height, doctop)
-
-
-def records(tp: int, n: int, rot: tuple, fonts: dict, text_fonts: dict, batched: bool | None = None) -> CharRecords:
-    """What the page's ``n`` characters are, before their boxes; ``batched``: through the C loop
-    (None: where it is built)."""
     codes = _codes(tp, n)
     if batched is None:
         batched = pdfium_calls.loops is not None
     if batched:
-        return _records_batched(tp, n, codes, rot, fonts, text_fonts)
-    return _records_one_by_one(tp, n, codes, rot, fonts, text_fonts)
+        return _chars_batched(tp, n, codes, rot, height, doctop, fonts, text_fonts)
+    return char_dicts(_records_one_by_one(tp, n, codes, rot, fonts, text_fonts), rot, height, doctop)
 
 
 def _records_one_by_one(tp: int, n: int, codes: list[int], rot: tuple, fonts: dict, text_fonts: dict) -> CharRecords:
@@ -117,95 +129,73 @@ def _records_one_by_one(tp: int, n: int, codes: list[int], rot: tuple, fonts: di
     return rec
 
 
-def _records_batched(tp: int, n: int, codes: list[int], rot: tuple, fonts: dict, text_fonts: dict) -> CharRecords:
-    """``_records_one_by_one``'s records, from the C loop's arrays: the same calls, the same
-    float32 and float64 values, the same operations in the same order, done over arrays."""
-    ra, rb, rc, rd, _, _ = rot
-    objects = np.empty(n, dtype=np.uint64)
-    loose = np.empty((n, 4), dtype=np.float32)  # left, top, right, bottom
-    origins = np.empty((n, 2), dtype=np.float64)
-    ink = np.empty((n, 4), dtype=np.float64)  # left, right, bottom, top
-    matrices = np.empty((n, 6), dtype=np.float32)
-    sizes = np.empty(n, dtype=np.float64)
-    pdfium_calls.loops.char_calls(_char_functions(), tp, n, objects, loose, origins, ink, matrices, sizes)
-    code = np.array(codes, dtype=np.int64)
-    keep = ~np.isin(code, _NOT_GLYPHS)
+def _chars_batched(
+    tp: int, n: int, codes: list[int], rot: tuple, height: float, doctop: float, fonts: dict, text_fonts: dict
+) -> list[Obj]:
+    """``char_dicts`` of ``_records_one_by_one``, from the C loop: the same pdfium calls, made for
+    the whole page (``char_calls``), and the same arithmetic on what they return (``char_boxes``)."""
+    loops = pdfium_calls.loops
+    objects, loose, origins = zeros("Q", n), zeros("f", 4 * n), zeros("d", 2 * n)
+    ink, matrices, sizes = zeros("d", 4 * n), zeros("f", 6 * n), zeros("d", n)
+    loops.char_calls(_CHAR_CALLS, tp, n, objects, loose, origins, ink, matrices, sizes)
     is_generated = plain("FPDFText_IsGenerated")
-    for i in np.flatnonzero(keep & (code == 0x20)).tolist():
-        if is_generated(tp, i):
-            keep[i] = False
-    at = np.flatnonzero(keep)
-    keys = objects[at]
-    # A text object starts where the object changes (or is none), among the kept characters.
-    starts = np.ones(len(at), dtype=bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    starts |= keys == 0
-    rec = CharRecords()
+    kept = [i for i, code in enumerate(codes) if code not in _NOT_GLYPHS and not (code == 0x20 and is_generated(tp, i))]
+    ra, rb, rc, rd, _, _ = rot
+    keys, matrix, size_of = objects.tolist(), matrices.tolist(), sizes.tolist()
     text_font = plain("FPDFTextObj_GetFont")
-    fonts_used: list[Font] = []
-    sizes_used: list[float] = []
-    axis_of: list[int] = []
-    scale_of: list[float] = []
-    shapes: dict[tuple, tuple[str, float, bool]] = {}
-    first = at[starts]
-    for key, m, size_ts in zip(keys[starts].tolist(), matrices[first, :4].tolist(), sizes[first].tolist(), strict=True):
-        key = key or None
-        font = text_fonts.get(key) or font_of(text_font(key) if key else None, fonts)
-        a, b, c, d = m
-        shape = shapes.get((a, b, c, d))
-        if shape is None:
-            axis, scale = _advance_axis(a, b, c, d)
-            shape = shapes[(a, b, c, d)] = (axis, scale, _upright(a, b, c, d, ra, rb, rc, rd))
-        axis, scale, upright = shape
-        low = font.descent * size_ts
-        rec.styles.append((a, b, c, d, low, low + size_ts, upright, font.name))
-        fonts_used.append(font)
-        sizes_used.append(size_ts)
-        axis_of.append(_AXES.index(axis))
-        scale_of.append(scale)
-    style_of = np.cumsum(starts) - 1
-    axis = np.array(axis_of, dtype=np.int64)[style_of]
-    scale = np.array(scale_of, dtype=np.float64)[style_of]
-    x, y = origins[at, 0], origins[at, 1]
-    lb = loose[at].astype(np.float64)
-    left, top, right, bottom = lb[:, 0], lb[:, 1], lb[:, 2], lb[:, 3]
-    ink = ink[at]
-    # _reach, by axis: how far the loose box and the ink reach from the origin along the advance
-    reach = np.select([axis == 1, axis == 2, axis == 3, axis == 4], [right - x, x - left, top - y, y - bottom], 0.0)
-    ink_reach = np.select(
-        [axis == 1, axis == 2, axis == 3, axis == 4], [ink[:, 1] - x, x - ink[:, 0], ink[:, 3] - y, y - ink[:, 2]], 0.0
+    style_of: list[int] = []
+    numbers: list[float] = []  # each style's a, b, c, d, low, high, scale, font size
+    axes: list[int] = []
+    handles: list[int] = []
+    looks: list[tuple[bool, str]] = []  # each style's upright flag and font name
+    shapes: dict[tuple, tuple[int, float, bool]] = {}
+    last, style = None, -1
+    for i in kept:
+        key = keys[i]
+        if key != last or not key:  # a text object starts (or a character has none)
+            last = key
+            font = text_fonts.get(key or None) or font_of(text_font(key) if key else None, fonts)
+            a, b, c, d = matrix[6 * i : 6 * i + 4]
+            shape = shapes.get((a, b, c, d))
+            if shape is None:
+                axis, scale = _advance_axis(a, b, c, d)
+                shape = shapes[(a, b, c, d)] = (_AXES.index(axis), scale, _upright(a, b, c, d, ra, rb, rc, rd))
+            size_ts = size_of[i]
+            low = font.descent * size_ts
+            numbers += (a, b, c, d, low, low + size_ts, shape[1], size_ts)
+            axes.append(shape[0])
+            handles.append(font.handle or 0)
+            looks.append((shape[2], font.name))
+            style += 1
+        style_of.append(style)
+    m = len(kept)
+    out, exact = zeros("d", 5 * m), zeros("i", 5 * m)
+    loops.char_boxes(
+        _GLYPH_WIDTH,
+        m,
+        array("i", kept),
+        array("i", style_of),
+        array("I", codes),
+        array("d", numbers),
+        array("i", axes),
+        array("Q", handles),
+        loose,
+        origins,
+        ink,
+        rot,
+        height,
+        out,
+        exact,
     )
-    along = axis != 0
-    adv = np.zeros(len(at), dtype=np.float64)
-    np.divide(reach, scale, out=adv, where=along)
-    # Where the loose box ends at the ink, the advance is the font's width for it.
-    glyph_width = plain("FPDFFont_GetGlyphWidth")
-    advance = ctypes.c_float()
-    advance_at = ctypes.addressof(advance)
-    with np.errstate(invalid="ignore"):
-        at_ink = np.flatnonzero(along & (np.abs(reach - ink_reach) < 0.01))
-    kept_codes = code[at]
-    for j, k in zip(at_ink.tolist(), style_of[at_ink].tolist(), strict=True):
-        if glyph_width(fonts_used[k].handle, int(kept_codes[j]), sizes_used[k], advance_at):
-            adv[j] = advance.value
-    for j in np.flatnonzero(~along).tolist():  # skewed: pdfium's box
-        rec.boxes[j] = (float(left[j]), float(bottom[j]), float(right[j]), float(top[j]))
-    rec.texts = [chr(c) for c in kept_codes.tolist()]
-    rec.xs, rec.ys, rec.advs, rec.style_of = x.tolist(), y.tolist(), adv.tolist(), style_of.tolist()
-    return rec
-
-
-def _char_functions() -> tuple[int, ...]:
-    """The addresses of the functions the C loop calls, in its order."""
-    names = (
-        "FPDFText_GetTextObject",
-        "FPDFText_GetLooseCharBox",
-        "FPDFText_GetCharOrigin",
-        "FPDFText_GetCharBox",
-        "FPDFText_GetMatrix",
-        "FPDFText_GetFontSize",
-    )
-    return tuple(map(function_address, names))
+    v = out.tolist()
+    if 0 in exact:  # next to a tie, zero or not finite: rounded as round3 rounds it
+        for q, done in enumerate(exact):
+            if not done:
+                v[q] = round3(v[q])
+    return [
+        made_dict(chr(codes[i]), v[5 * j], v[5 * j + 1], v[5 * j + 2], v[5 * j + 3], doctop, *looks[k], v[5 * j + 4])
+        for j, (i, k) in enumerate(zip(kept, style_of, strict=True))
+    ]
 
 
 def _upright(a: float, b: float, c: float, d: float, ra: float, rb: float, rc: float, rd: float) -> bool:

@@ -31,16 +31,16 @@ shown with Tc ≠ 0 sits Tc too far left there; pdfium follows the spec (PDF 320
 from __future__ import annotations
 
 import ctypes
+from array import array
 from dataclasses import dataclass, field
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from extractor.ingest import pdfium_calls
-from extractor.ingest.char_boxes import round3
+from extractor.ingest.char_boxes import char_dict, round3
 from extractor.ingest.page_objects import Obj, PageObjects, edges_of
-from extractor.ingest.pdfium_calls import address, function_address, plain
+from extractor.ingest.pdfium_calls import address, function_address, plain, zeros
 from extractor.ingest.pdfium_chars import read_chars
 from extractor.ingest.pdfium_fonts import font_of
 
@@ -141,25 +141,22 @@ def _walk_batched(page_handle: int) -> _Objects:
     def walk(count: int, get: int, owner: int, parent: tuple) -> None:
         if count <= 0:
             return
-        objects, fonts = np.empty(count, dtype=np.uint64), np.empty(count, dtype=np.uint64)
-        kinds = np.empty(count, dtype=np.int32)
-        bounds = np.empty((count, 4), dtype=np.float32)  # left, bottom, right, top
-        matrices = np.empty((count, 6), dtype=np.float32)
+        objects, fonts, kinds = zeros("Q", count), zeros("Q", count), zeros("i", count)
+        bounds, matrices = zeros("f", 4 * count), zeros("f", 6 * count)  # left, bottom, right, top; a b c d e f
         pdfium_calls.loops.object_calls((get, *_OBJECT_CALLS), owner, count, objects, kinds, fonts, bounds, matrices)
-        for obj, kind, font_handle, (left, _, right, _), m in zip(
-            objects.tolist(), kinds.tolist(), fonts.tolist(), bounds.tolist(), matrices.tolist(), strict=True
-        ):
+        box, matrix = bounds.tolist(), matrices.tolist()
+        for i, (obj, kind, font_handle) in enumerate(zip(objects.tolist(), kinds.tolist(), fonts.tolist(), strict=True)):
             if kind == raw.FPDF_PAGEOBJ_TEXT:
                 font = out.text_fonts[obj] = font_of(font_handle or None, out.fonts)
                 if not font.safe:
                     out.unsafe_font = True
                     return
-                if right - left < _NOTHING_DRAWN:
-                    out.blank_texts.append((obj, _mul(tuple(m), parent)))
+                if box[4 * i + 2] - box[4 * i] < _NOTHING_DRAWN:
+                    out.blank_texts.append((obj, _mul(tuple(matrix[6 * i : 6 * i + 6]), parent)))
                 continue
             if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
                 continue
-            ctm = _mul(tuple(m), parent)
+            ctm = _mul(tuple(matrix[6 * i : 6 * i + 6]), parent)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 out.paths.append((obj, ctm))
             else:
@@ -202,26 +199,7 @@ def _space(obj, ctm: tuple, height: float, doctop: float, fonts: dict) -> Obj:
     x0, x1 = sorted((p0[0], p1[0]))
     y0, y1 = sorted((p0[1], p1[1]))
     upright = a * d > 0 and b * c <= 0
-    return _char(" ", x0, x1, height - y1, height - y0, doctop, upright, font.name, y1 - y0)
-
-
-def _char(text, x0, x1, top, bottom, doctop, upright, fontname, size) -> Obj:
-    """A character as pdfplumber's dicts have it (the keys its text and table code reads)."""
-    x0, x1, top, bottom = round3(x0), round3(x1), round3(top), round3(bottom)
-    return {
-        "object_type": "char",
-        "text": text,
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "width": x1 - x0,
-        "height": bottom - top,
-        "doctop": top + doctop,
-        "upright": upright,
-        "fontname": fontname,
-        "size": round3(size),
-    }
+    return char_dict(" ", x0, x1, height - y1, height - y0, doctop, upright, font.name, y1 - y0)
 
 
 def _mul(m1: tuple, m2: tuple) -> tuple:
@@ -282,19 +260,17 @@ def _path_reads_one_by_one(paths: list) -> list[tuple[int, int, list[tuple]]]:
 def _path_reads_batched(paths: list) -> list[tuple[int, int, list[tuple]]]:
     """``_path_reads_one_by_one``'s reads, the same calls made by the C loop."""
     n = len(paths)
-    handles = np.array(paths, dtype=np.uint64)
-    counts = np.empty(n, dtype=np.int32)
-    modes = np.empty((n, 2), dtype=np.int32)
+    handles, counts, modes = array("Q", paths), zeros("i", n), zeros("i", 2 * n)
     pdfium_calls.loops.path_calls(_PATH_CALLS, n, handles, counts, modes)
-    total = int(np.maximum(counts, 0).sum())
-    kinds = np.empty(total, dtype=np.int32)
-    points = np.empty((total, 2), dtype=np.float32)
-    closes = np.empty(total, dtype=np.int32)
+    total = sum(max(count, 0) for count in counts)
+    kinds, points, closes = zeros("i", total), zeros("f", 2 * total), zeros("i", total)
     pdfium_calls.loops.path_segments(_SEGMENT_CALLS, n, handles, counts, kinds, points, closes)
-    flat = list(zip(kinds.tolist(), points[:, 0].tolist(), points[:, 1].tolist(), closes.tolist(), strict=True))
+    xy = points.tolist()
+    flat = list(zip(kinds.tolist(), xy[0::2], xy[1::2], closes.tolist(), strict=True))
+    mode = modes.tolist()
     out = []
     at = 0
-    for (fill, stroke), count in zip(modes.tolist(), counts.tolist(), strict=True):
+    for fill, stroke, count in zip(mode[0::2], mode[1::2], counts.tolist(), strict=True):
         count = max(count, 0)
         out.append((fill, stroke, flat[at : at + count]))
         at += count
