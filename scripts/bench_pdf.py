@@ -5,6 +5,8 @@ alike, ``--repeat`` rounds of:
 
 - ``extract``: the full extraction (``extractor.extract``: read, layout, tables, narrative,
   checks), with the default pdfium reader;
+- ``extract/ctypes``: the same with the pdfium reader's C loop off (every pdfium call through
+  ctypes, as where no C compiler was found at install); left out where the loop is not built;
 - ``extract/plumber``: the same with every page read by pdfplumber (the previous reader);
 - ``extract_tables``: pdfplumber's bare ``page.extract_tables()`` on every page;
 - ``chars``: pdfplumber merely reading ``page.chars`` (pdfminer's parse);
@@ -33,6 +35,7 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
+from extractor.ingest import pdfium_calls
 from extractor.ingest.pdf import read_pdf
 from extractor.pipeline import doc_id_for, extract_source
 
@@ -48,6 +51,15 @@ def full(reader: str) -> Callable[[Path], None]:
         extract_source(read_pdf(path, reader=reader), doc_id_for(path))  # type: ignore[arg-type]
 
     return run
+
+
+def without_loop(path: Path) -> None:
+    """The full extraction with the C loop off: the pdfium reader's calls made through ctypes."""
+    loops, pdfium_calls.loops = pdfium_calls.loops, None
+    try:
+        full("pdfium")(path)
+    finally:
+        pdfium_calls.loops = loops
 
 
 def bare_tables(path: Path) -> int:
@@ -79,6 +91,7 @@ def pdfium_text(path: Path) -> None:
 
 CONTENDERS: dict[str, Callable[[Path], object]] = {
     "extract": full("pdfium"),
+    **({"extract/ctypes": without_loop} if pdfium_calls.loops is not None else {}),
     "extract/plumber": full("pdfplumber"),
     "extract_tables": bare_tables,
     "chars": plumber_chars,
@@ -95,19 +108,24 @@ def pages_of(path: Path) -> int:
 
 
 def peak_rss_mb(reader: str, pdfs: list[Path]) -> float:
-    """Peak resident memory (MB) of a fresh process extracting ``pdfs`` with ``reader``."""
+    """Peak resident memory (MB) of a fresh process extracting ``pdfs`` with ``reader``.
+
+    Read from the process's own high-water mark (``VmHWM`` in /proc/self/status, Linux), which
+    starts afresh with the executed program. ``getrusage``'s ``ru_maxrss`` would not do: Linux
+    carries it over from the forked copy of this benchmark's process, so it reported this
+    process's size whenever that was the larger (as it is after the timed rounds)."""
     code = (
-        "import sys, resource\n"
+        "import sys\n"
         "from extractor.ingest.pdf import read_pdf\n"
         "from extractor.pipeline import doc_id_for, extract_source\n"
         "for p in sys.argv[2:]:\n"
         "    extract_source(read_pdf(p, reader=sys.argv[1]), doc_id_for(p))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, reader, *map(str, pdfs)], capture_output=True, text=True, check=True
     )
-    return int(out.stdout.split()[-1]) / 1024  # ru_maxrss is in KB on Linux
+    return int(out.stdout.split()[-1]) / 1024  # kB
 
 
 def main() -> None:
@@ -149,6 +167,8 @@ def main() -> None:
     print(
         f"full extraction, pdfium reader / pdfplumber reader: {totals['extract'] / totals['extract/plumber']:.2f}"
     )
+    if "extract/ctypes" in totals:
+        print(f"full extraction, with the C loop / through ctypes alone: {totals['extract'] / totals['extract/ctypes']:.2f}")
     if args.memory:
         for reader in ("pdfium", "pdfplumber"):
             print(

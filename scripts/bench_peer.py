@@ -23,8 +23,8 @@ set up outside this repository; none of its code belongs here:
 3. Write a driver ``/tmp/peer/run_one.py`` that puts /tmp/peer on ``sys.path`` and makes the call
    its job pipeline (``_run_pipeline_inner`` in api/main.py) makes with parse isolation on, its
    production default: ``asyncio.run(parse_pdf_in_process(Path(pdf), resolve_limits()))`` (a
-   forked child reads every page with pdfplumber: visible text, tables by lines or the default
-   strategy, their bboxes and title anchors); time that call and print ``"work_s"`` with a
+   forked child reads every page with pdfplumber: its visible text and its tables' cells, by the
+   lines strategy or else the default one); time that call and print ``"work_s"`` with a
    summary of what it read (pages, tables, cells), to see that it really parsed the document.
 4. ``python scripts/bench_peer.py --peer-cmd "/tmp/peer/.venv/bin/python /tmp/peer/run_one.py {pdf}"``
 

@@ -1,11 +1,15 @@
-/* The per-character calls of reading a page (pdfium_page._chars), made in one loop in C.
+/* The pdfium reader's per-character, per-object and per-segment work on a page, in C loops.
  *
  * Through ctypes each call into pdfium costs ~0.4 us of argument conversion, and reading a
- * character takes six of them; this loop makes the same calls, to the same functions (their
- * addresses are given by pypdfium2's own bindings), and stores what they return in buffers
- * the caller owns (and the same for a page's objects and its paths' segments). Nothing is computed here: the caller does all the arithmetic, so both
- * paths give the same numbers. Built when the package is installed where a C compiler is
- * found; without it, pdfium_page reads characters through ctypes, one call at a time.
+ * character takes six of them. These loops make the same calls, to the same functions (their
+ * addresses come from pypdfium2's own bindings), for a whole page, into buffers the caller
+ * owns: char_calls (characters), object_calls (a page's or form's objects), path_calls and
+ * path_segments (paths). char_boxes then works the characters' boxes out as
+ * char_boxes.char_dicts does in Python: the same double operations in the same order (built
+ * with -ffp-contract=off), so both paths give the same bits, as the tests check.
+ *
+ * Built when the package is installed where a C compiler is found (setup.py, optional); without
+ * it the reader makes every call through ctypes and does the arithmetic in Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
