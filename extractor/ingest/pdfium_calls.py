@@ -36,7 +36,7 @@ def plain(name: str):
     """pdfium's function ``name`` taking and returning addresses for its pointers."""
     function = getattr(raw, name)
     prototype = ctypes.CFUNCTYPE(_plain(function.restype), *map(_plain, function.argtypes))
-    return prototype(ctypes.cast(function, _ADDRESS).value)
+    return prototype(function_address(name))
 
 
 def address(handle) -> int:

@@ -22,7 +22,7 @@ import pypdfium2.raw as raw
 from extractor.ingest import pdfium_calls
 from extractor.ingest.char_boxes import CharRecords, char_dicts, made_dict, round3
 from extractor.ingest.pdfium_calls import function_address, plain, zeros
-from extractor.ingest.pdfium_fonts import NO_FONT, font_of
+from extractor.ingest.pdfium_fonts import NO_FONT, Font, font_of
 from extractor.ingest.text_runs import Obj
 
 # pdfium's guessed line breaks and its hyphen marks: no glyph of the page (its guessed spaces,
@@ -64,8 +64,42 @@ def read_chars(
     return char_dicts(_records_one_by_one(tp, n, codes, rot, fonts, text_fonts), rot, height, doctop)
 
 
+class _Styles:
+    """The page's text objects in reading order, each once its first character is met: what
+    their characters share (``rows``, ``CharRecords.styles``' shape), with the font, direction
+    and scale of the advance, and the font size of each (``looks``)."""
+
+    def __init__(self, rot: tuple, fonts: dict, text_fonts: dict) -> None:
+        self.rot, self.fonts, self.text_fonts = rot, fonts, text_fonts
+        self.rows: list[tuple] = []  # (a, b, c, d, low, high, upright, fontname)
+        self.looks: list[tuple[Font, str, float, float]] = []  # (font, axis, scale, font size)
+        self._shapes: dict[tuple, tuple[str, float, bool]] = {}  # matrix → axis, scale, upright
+        self._text_font = plain("FPDFTextObj_GetFont")
+
+    def add(self, key: int | None, a: float, b: float, c: float, d: float, size_ts: float) -> tuple[Font, str, float]:
+        """The style of text object ``key`` (None: a character with none), shown with matrix
+        ``(a, b, c, d)`` at ``size_ts``; returns its font and its advance's axis and scale."""
+        font = self.text_fonts.get(key) or font_of(self._text_font(key) if key else None, self.fonts)
+        shape = self._shapes.get((a, b, c, d))
+        if shape is None:  # often one object a character, most with the same matrix
+            axis, scale = _advance_axis(a, b, c, d)
+            ra, rb, rc, rd, _, _ = self.rot
+            shape = self._shapes[(a, b, c, d)] = (axis, scale, _upright(a, b, c, d, ra, rb, rc, rd))
+        axis, scale, upright = shape
+        low = font.descent * size_ts
+        self.rows.append((a, b, c, d, low, low + size_ts, upright, font.name))
+        self.looks.append((font, axis, scale, size_ts))
+        return font, axis, scale
+
+
+def _kept(tp: int, codes: list[int]) -> list[int]:
+    """The characters that are glyphs of the page (not pdfium's guessed spaces, line breaks or
+    hyphen marks)."""
+    is_generated = plain("FPDFText_IsGenerated")
+    return [i for i, code in enumerate(codes) if code not in _NOT_GLYPHS and not (code == 0x20 and is_generated(tp, i))]
+
+
 def _records_one_by_one(tp: int, n: int, codes: list[int], rot: tuple, fonts: dict, text_fonts: dict) -> CharRecords:
-    ra, rb, rc, rd, _, _ = rot
     loose = raw.FS_RECTF()
     matrix = raw.FS_MATRIX()
     xy = (ctypes.c_double * 2)()
@@ -74,37 +108,26 @@ def _records_one_by_one(tp: int, n: int, codes: list[int], rot: tuple, fonts: di
     loose_at, matrix_at, advance_at = ctypes.addressof(loose), ctypes.addressof(matrix), ctypes.addressof(advance)
     x_at, y_at = ctypes.addressof(xy), ctypes.addressof(xy) + 8
     ink_l, ink_r, ink_b, ink_t = (ctypes.addressof(ink) + 8 * i for i in range(4))
-    text_object, is_generated = plain("FPDFText_GetTextObject"), plain("FPDFText_IsGenerated")
-    get_matrix, font_size, text_font = plain("FPDFText_GetMatrix"), plain("FPDFText_GetFontSize"), plain("FPDFTextObj_GetFont")
+    text_object, get_matrix, font_size = (
+        plain("FPDFText_GetTextObject"),
+        plain("FPDFText_GetMatrix"),
+        plain("FPDFText_GetFontSize"),
+    )
     loose_box, origin, ink_box = plain("FPDFText_GetLooseCharBox"), plain("FPDFText_GetCharOrigin"), plain("FPDFText_GetCharBox")
     glyph_width = plain("FPDFFont_GetGlyphWidth")
-    rec = CharRecords()
-    texts, xs, ys, advs, style_of, styles = rec.texts, rec.xs, rec.ys, rec.advs, rec.style_of, rec.styles
+    styles = _Styles(rot, fonts, text_fonts)
+    rec = CharRecords(styles=styles.rows)
+    texts, xs, ys, advs, style_of = rec.texts, rec.xs, rec.ys, rec.advs, rec.style_of
     last_key = None
-    # What the characters of one text object share: matrix, font size, font, direction.
-    # (as a zero matrix leaves them: a first matrix equal to it is not worked out again)
-    a = b = c = d = size_ts = scale = 0.0
-    axis = ""
-    upright = False
-    font = NO_FONT
-    style = -1
-    for i in range(n):
+    font, axis, scale, size_ts = NO_FONT, "", 0.0, 0.0
+    for i in _kept(tp, codes):
         code = codes[i]
-        if code in _NOT_GLYPHS or (code == 0x20 and is_generated(tp, i)):
-            continue
         key = text_object(tp, i)
-        if key != last_key or key is None:
+        if key != last_key or key is None:  # a text object starts (or a character has none)
             last_key = key
             get_matrix(tp, i, matrix_at)
             size_ts = font_size(tp, i)
-            font = text_fonts.get(key) or font_of(text_font(key) if key else None, fonts)
-            if (matrix.a, matrix.b, matrix.c, matrix.d) != (a, b, c, d):  # often one object a character
-                a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-                axis, scale = _advance_axis(a, b, c, d)
-                upright = _upright(a, b, c, d, ra, rb, rc, rd)
-            low = font.descent * size_ts
-            styles.append((a, b, c, d, low, low + size_ts, upright, font.name))
-            style += 1
+            font, axis, scale = styles.add(key, matrix.a, matrix.b, matrix.c, matrix.d, size_ts)
         loose_box(tp, i, loose_at)
         origin(tp, i, x_at, y_at)
         x, y = xy[0], xy[1]
@@ -125,7 +148,7 @@ def _records_one_by_one(tp: int, n: int, codes: list[int], rot: tuple, fonts: di
         texts.append(chr(code))
         xs.append(x)
         ys.append(y)
-        style_of.append(style)
+        style_of.append(len(styles.rows) - 1)
     return rec
 
 
@@ -138,36 +161,18 @@ def _chars_batched(
     objects, loose, origins = zeros("Q", n), zeros("f", 4 * n), zeros("d", 2 * n)
     ink, matrices, sizes = zeros("d", 4 * n), zeros("f", 6 * n), zeros("d", n)
     loops.char_calls(_CHAR_CALLS, tp, n, objects, loose, origins, ink, matrices, sizes)
-    is_generated = plain("FPDFText_IsGenerated")
-    kept = [i for i, code in enumerate(codes) if code not in _NOT_GLYPHS and not (code == 0x20 and is_generated(tp, i))]
-    ra, rb, rc, rd, _, _ = rot
+    kept = _kept(tp, codes)
     keys, matrix, size_of = objects.tolist(), matrices.tolist(), sizes.tolist()
-    text_font = plain("FPDFTextObj_GetFont")
+    styles = _Styles(rot, fonts, text_fonts)
     style_of: list[int] = []
-    numbers: list[float] = []  # each style's a, b, c, d, low, high, scale, font size
-    axes: list[int] = []
-    handles: list[int] = []
-    looks: list[tuple[bool, str]] = []  # each style's upright flag and font name
-    shapes: dict[tuple, tuple[int, float, bool]] = {}
-    last, style = None, -1
+    last = None
     for i in kept:
         key = keys[i]
         if key != last or not key:  # a text object starts (or a character has none)
             last = key
-            font = text_fonts.get(key or None) or font_of(text_font(key) if key else None, fonts)
-            a, b, c, d = matrix[6 * i : 6 * i + 4]
-            shape = shapes.get((a, b, c, d))
-            if shape is None:
-                axis, scale = _advance_axis(a, b, c, d)
-                shape = shapes[(a, b, c, d)] = (_AXES.index(axis), scale, _upright(a, b, c, d, ra, rb, rc, rd))
-            size_ts = size_of[i]
-            low = font.descent * size_ts
-            numbers += (a, b, c, d, low, low + size_ts, shape[1], size_ts)
-            axes.append(shape[0])
-            handles.append(font.handle or 0)
-            looks.append((shape[2], font.name))
-            style += 1
-        style_of.append(style)
+            styles.add(key or None, *matrix[6 * i : 6 * i + 4], size_of[i])
+        style_of.append(len(styles.rows) - 1)
+    numbers = [v for row, (_, _, scale, size_ts) in zip(styles.rows, styles.looks, strict=True) for v in (*row[:6], scale, size_ts)]
     m = len(kept)
     out, exact = zeros("d", 5 * m), zeros("i", 5 * m)
     loops.char_boxes(
@@ -177,8 +182,8 @@ def _chars_batched(
         array("i", style_of),
         array("I", codes),
         array("d", numbers),
-        array("i", axes),
-        array("Q", handles),
+        array("i", [_AXES.index(axis) for _, axis, _, _ in styles.looks]),
+        array("Q", [font.handle or 0 for font, _, _, _ in styles.looks]),
         loose,
         origins,
         ink,
@@ -192,8 +197,9 @@ def _chars_batched(
         for q, done in enumerate(exact):
             if not done:
                 v[q] = round3(v[q])
+    rows = styles.rows
     return [
-        made_dict(chr(codes[i]), v[5 * j], v[5 * j + 1], v[5 * j + 2], v[5 * j + 3], doctop, *looks[k], v[5 * j + 4])
+        made_dict(chr(codes[i]), v[5 * j], v[5 * j + 1], v[5 * j + 2], v[5 * j + 3], doctop, *rows[k][6:], v[5 * j + 4])
         for j, (i, k) in enumerate(zip(kept, style_of, strict=True))
     ]
 

@@ -49,7 +49,7 @@ from extractor.ingest.pdfium_fonts import font_of
 _WHITE = 0.95  # fill components at or above this (of 1) count as white
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _NOTHING_DRAWN = 0.01  # a text object's bounds narrower than this: pdfium's own test for no ink
-_PAGE_OBJECT, _FORM_OBJECT = function_address("FPDFPage_GetObject"), function_address("FPDFFormObj_GetObject")
+_GETTERS = {name: function_address(name) for name in ("FPDFPage_GetObject", "FPDFFormObj_GetObject")}
 _OBJECT_CALLS = tuple(
     function_address(name)
     for name in ("FPDFPageObj_GetType", "FPDFTextObj_GetFont", "FPDFPageObj_GetBounds", "FPDFPageObj_GetMatrix")
@@ -95,77 +95,77 @@ def _walk(page_handle: int) -> _Objects:
 
 
 def _walk_one_by_one(page_handle: int) -> _Objects:
-    out = _Objects()
-    m = raw.FS_MATRIX()
-    m_at = ctypes.addressof(m)
-    box = (ctypes.c_float * 4)()  # left, bottom, right, top
-    at = [ctypes.addressof(box) + 4 * i for i in range(4)]
-    kind_of, text_font = plain("FPDFPageObj_GetType"), plain("FPDFTextObj_GetFont")
-    bounds, matrix = plain("FPDFPageObj_GetBounds"), plain("FPDFPageObj_GetMatrix")
-    form_count, form_object = plain("FPDFFormObj_CountObjects"), plain("FPDFFormObj_GetObject")
-
-    def walk(count, get, owner, parent) -> None:
-        for i in range(count):
-            obj = get(owner, i)
-            kind = kind_of(obj)
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
-                font = out.text_fonts[obj] = font_of(text_font(obj), out.fonts)
-                if not font.safe:
-                    out.unsafe_font = True
-                    return
-                bounds(obj, *at)
-                if box[2] - box[0] < _NOTHING_DRAWN:
-                    matrix(obj, m_at)
-                    out.blank_texts.append((obj, _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)))
-                continue
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
-                continue
-            matrix(obj, m_at)
-            ctm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
-                out.paths.append((obj, ctm))
-            else:
-                walk(form_count(obj), form_object, obj, ctm)
-            if out.unsafe_font:
-                return
-
-    walk(plain("FPDFPage_CountObjects")(page_handle), plain("FPDFPage_GetObject"), page_handle, _IDENTITY)
-    return out
+    return _walk_with(page_handle, _object_reads_one_by_one)
 
 
 def _walk_batched(page_handle: int) -> _Objects:
-    """``_walk_one_by_one``'s walk, each page's or form's objects read by the C loop."""
+    return _walk_with(page_handle, _object_reads_batched)
+
+
+def _walk_with(page_handle: int, read) -> _Objects:  # noqa: ANN001 - one of the _object_reads_*
+    """The walk, each page's or form's objects read by ``read``."""
     out = _Objects()
     form_count = plain("FPDFFormObj_CountObjects")
 
-    def walk(count: int, get: int, owner: int, parent: tuple) -> None:
-        if count <= 0:
-            return
-        objects, fonts, kinds = zeros("Q", count), zeros("Q", count), zeros("i", count)
-        bounds, matrices = zeros("f", 4 * count), zeros("f", 6 * count)  # left, bottom, right, top; a b c d e f
-        pdfium_calls.loops.object_calls((get, *_OBJECT_CALLS), owner, count, objects, kinds, fonts, bounds, matrices)
-        box, matrix = bounds.tolist(), matrices.tolist()
-        for i, (obj, kind, font_handle) in enumerate(zip(objects.tolist(), kinds.tolist(), fonts.tolist(), strict=True)):
+    def walk(count: int, getter: str, owner: int, parent: tuple) -> None:
+        for obj, kind, font_handle, width, m in read(getter, owner, count):
             if kind == raw.FPDF_PAGEOBJ_TEXT:
                 font = out.text_fonts[obj] = font_of(font_handle or None, out.fonts)
                 if not font.safe:
                     out.unsafe_font = True
                     return
-                if box[4 * i + 2] - box[4 * i] < _NOTHING_DRAWN:
-                    out.blank_texts.append((obj, _mul(tuple(matrix[6 * i : 6 * i + 6]), parent)))
+                if width < _NOTHING_DRAWN:
+                    out.blank_texts.append((obj, _mul(m, parent)))
                 continue
             if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
                 continue
-            ctm = _mul(tuple(matrix[6 * i : 6 * i + 6]), parent)
+            ctm = _mul(m, parent)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 out.paths.append((obj, ctm))
             else:
-                walk(form_count(obj), _FORM_OBJECT, obj, ctm)
+                walk(form_count(obj), "FPDFFormObj_GetObject", obj, ctm)
             if out.unsafe_font:
                 return
 
-    walk(plain("FPDFPage_CountObjects")(page_handle), _PAGE_OBJECT, page_handle, _IDENTITY)
+    walk(plain("FPDFPage_CountObjects")(page_handle), "FPDFPage_GetObject", page_handle, _IDENTITY)
     return out
+
+
+def _object_reads_one_by_one(getter: str, owner: int, count: int) -> list[tuple]:
+    """Each of ``owner``'s objects (``getter``: pdfium's function giving its i-th) as (handle,
+    type, font handle of a text, width of a text's bounds, matrix), through ctypes."""
+    m = raw.FS_MATRIX()
+    m_at = ctypes.addressof(m)
+    box = (ctypes.c_float * 4)()  # left, bottom, right, top
+    at = [ctypes.addressof(box) + 4 * i for i in range(4)]
+    get, kind_of, text_font = plain(getter), plain("FPDFPageObj_GetType"), plain("FPDFTextObj_GetFont")
+    bounds, matrix = plain("FPDFPageObj_GetBounds"), plain("FPDFPageObj_GetMatrix")
+    out = []
+    for i in range(count):
+        obj = get(owner, i)
+        kind = kind_of(obj)
+        font = 0
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            font = text_font(obj)
+            bounds(obj, *at)
+        if kind in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+            matrix(obj, m_at)
+        out.append((obj, kind, font, box[2] - box[0], (m.a, m.b, m.c, m.d, m.e, m.f)))
+    return out
+
+
+def _object_reads_batched(getter: str, owner: int, count: int) -> list[tuple]:
+    """``_object_reads_one_by_one``'s reads, the same calls made by the C loop."""
+    if count <= 0:
+        return []
+    objects, fonts, kinds = zeros("Q", count), zeros("Q", count), zeros("i", count)
+    bounds, matrices = zeros("f", 4 * count), zeros("f", 6 * count)  # left, bottom, right, top; a b c d e f
+    pdfium_calls.loops.object_calls((_GETTERS[getter], *_OBJECT_CALLS), owner, count, objects, kinds, fonts, bounds, matrices)
+    box, matrix = bounds.tolist(), matrices.tolist()
+    return [
+        (obj, kind, font, box[4 * i + 2] - box[4 * i], tuple(matrix[6 * i : 6 * i + 6]))
+        for i, (obj, kind, font) in enumerate(zip(objects.tolist(), kinds.tolist(), fonts.tolist(), strict=True))
+    ]
 
 
 def _r(v: float) -> float:
